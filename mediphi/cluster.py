@@ -1,0 +1,34 @@
+"""Connect to Ray: the cluster a job was submitted to, a configured address, or a local one."""
+from __future__ import annotations
+
+import logging
+import os
+
+import ray
+
+from mediphi.config import RunConfig
+
+log = logging.getLogger("mediphi")
+
+
+def connect(config: RunConfig | None = None) -> None:
+    """Idempotent. Under `ray job submit` RAY_ADDRESS is set and the job joins its cluster."""
+    if ray.is_initialized():
+        return
+    cluster = config.cluster if config else None
+    address = os.environ.get("RAY_ADDRESS") or (cluster.address if cluster else None)
+    env_vars = {k: v for k, v in os.environ.items()
+                if k.startswith(("MEDIPHI_", "HF_", "TORCH_EXTENSIONS_DIR", "TRANSFORMERS_"))}
+    kwargs = dict(
+        namespace=cluster.namespace if cluster else "mediphi",
+        log_to_driver=True,
+        # Workers must see the same offline switches and caches as the driver.
+        runtime_env={"env_vars": env_vars} if env_vars else None,
+    )
+    if address:
+        log.info("connecting to Ray at %s", address)
+        ray.init(address=address, **kwargs)
+    else:
+        num_cpus = cluster.num_cpus if cluster else None
+        log.info("starting a local Ray cluster (%s CPUs)", num_cpus or "all")
+        ray.init(num_cpus=num_cpus, include_dashboard=False, **kwargs)

@@ -1,0 +1,276 @@
+"""Typed run configuration: one section per stage, YAML in and out.
+
+Every field is validated when the file is read, so a typo or a bad value fails before any
+cluster work starts, with the field's dotted path and what was expected (see ConfigError).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class ConfigError(ValueError):
+    """A config problem a user can fix; str() is one line per problem, each naming the field."""
+
+
+class Section(BaseModel):
+    # extra="forbid": a misspelt key is an error, not a silently ignored setting.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+# ----------------------------------------------------------------------------- shared pieces
+class EngineConfig(Section):
+    """Where generated text comes from: a local HF model, vLLM, or an OpenAI-compatible server."""
+
+    kind: Literal["hf", "vllm", "openai"] = "hf"
+    model: str | None = Field(None, description="Model spec; None means the run's base model.")
+    base_url: str | None = Field(None, description="For kind=openai: e.g. http://host:8000/v1")
+    api_key_env: str = Field("OPENAI_API_KEY", description="Env var holding the API key (openai).")
+    batch_size: int = Field(16, ge=1)
+    max_new_tokens: int = Field(96, ge=1, le=32768)
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    top_p: float = Field(1.0, gt=0.0, le=1.0)
+    concurrency: int = Field(1, ge=1, description="Engine replicas in Ray Data.")
+    num_gpus: float = Field(0.0, ge=0.0, description="GPUs per engine replica.")
+    num_cpus: float = Field(1.0, gt=0.0, description="CPUs per engine replica.")
+    tensor_parallel_size: int = Field(1, ge=1)
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+
+    @model_validator(mode="after")
+    def _openai_needs_url(self) -> "EngineConfig":
+        if self.kind == "openai" and not self.base_url:
+            raise ValueError("kind 'openai' needs base_url (e.g. http://localhost:8000/v1)")
+        return self
+
+
+class TrainingConfig(Section):
+    """Knobs every trainer shares (experts and align)."""
+
+    num_workers: int = Field(2, ge=1)
+    use_gpu: bool = False
+    cpus_per_worker: float = Field(1.0, gt=0)
+    learning_rate: float = Field(5e-5, gt=0)
+    weight_decay: float = Field(0.0, ge=0)
+    warmup_steps: int = Field(0, ge=0)
+    micro_batch_size: int = Field(2, ge=1)
+    grad_accum: int = Field(1, ge=1)
+    epochs: float = Field(1.0, gt=0)
+    max_steps: int = Field(-1, description="-1: run the epochs; otherwise stop after this many steps.")
+    seq_len: int = Field(256, ge=16)
+    dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+    deepspeed: str | None = Field(
+        "configs/deepspeed/zero2_cpu.json", description="DeepSpeed JSON path; None disables it."
+    )
+    checkpoint_every: int = Field(0, ge=0, description="Steps between checkpoints; 0: end only.")
+    seed: int = 0
+
+
+# ----------------------------------------------------------------------------- sections
+class RunSection(Section):
+    name: str = "demo"
+    run_dir: str = Field("runs/demo", description="Local path where every stage writes.")
+    seed: int = 0
+    cache_dir: str | None = Field(None, description="Model cache; default ~/.cache/mediphi.")
+
+
+class ClusterSection(Section):
+    address: str | None = Field(None, description="Ray address; None: RAY_ADDRESS or a local cluster.")
+    num_cpus: int | None = Field(None, ge=1, description="CPUs of a local cluster (None: all).")
+    namespace: str = "mediphi"
+
+
+class ModelSection(Section):
+    base: str = Field(
+        "embedded:smollm2-135m",
+        description="embedded:smollm2-135m | tiny:llama | tiny:phi3 | an HF directory | a hub id",
+    )
+    dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+
+
+class CorpusConfig(Section):
+    name: str = Field(..., pattern=r"^[a-z0-9_]+$")
+    kind: Literal["pubmed", "icd10cm", "jsonl", "parquet", "text"]
+    path: str | None = Field(None, description="Files or a glob; pubmed/icd10cm default to offline data.")
+    text_field: str = "text"
+    id_field: str | None = None
+    title_field: str | None = None
+    limit: int | None = Field(None, ge=1, description="Keep at most this many documents.")
+    deidentify: bool = True
+
+    @model_validator(mode="after")
+    def _path_required(self) -> "CorpusConfig":
+        if self.kind in ("jsonl", "parquet", "text") and not self.path:
+            raise ValueError(f"corpus kind '{self.kind}' needs a path")
+        return self
+
+
+class PrepareSection(Section):
+    corpora: list[CorpusConfig] = Field(default_factory=list)
+    min_chars: int = Field(40, ge=0)
+    max_chars: int = Field(20000, ge=1)
+    dedup: bool = True
+    eval_fraction: float = Field(
+        0.1, ge=0.0, lt=1.0, description="Share of each corpus held out for evaluation only."
+    )
+    val_fraction: float = Field(
+        0.05, ge=0.0, lt=1.0, description="Share held out for merge validation."
+    )
+
+    @field_validator("corpora")
+    @classmethod
+    def _unique_names(cls, v: list[CorpusConfig]) -> list[CorpusConfig]:
+        names = [c.name for c in v]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"corpus names must be unique; repeated: {', '.join(dupes)}")
+        return v
+
+
+class PitSection(Section):
+    teacher: EngineConfig = Field(default_factory=EngineConfig)
+    tasks: list[Literal["qa", "summary", "entities", "relations"]] = ["qa", "summary"]
+    max_docs_per_corpus: int | None = Field(None, ge=1)
+    seq_len: int = Field(256, ge=16)
+    doc_max_chars: int = Field(1500, ge=100, description="Documents are cut to this in prompts.")
+
+
+class ExpertsSection(Section):
+    corpora: list[str] | None = Field(None, description="Which corpora get an expert; None: all.")
+    phase1: TrainingConfig = Field(default_factory=TrainingConfig)
+    phase2: TrainingConfig = Field(default_factory=TrainingConfig)
+    max_concurrent: int = Field(2, ge=1, description="Experts trained at the same time.")
+
+
+class MergeSection(Section):
+    expert_method: str = "slerp"
+    expert_t: float = Field(0.5, ge=0.0, le=1.0, description="SLERP factor toward the expert.")
+    multi_method: str = "ties"
+    tune_samples: int = Field(4, ge=1)
+    tune_max_concurrent: int = Field(1, ge=1)
+    density: tuple[float, float] = Field((0.3, 1.0), description="Search range for density.")
+    weight: tuple[float, float] = Field((0.3, 1.0), description="Search range for each weight.")
+    val_docs: int = Field(16, ge=1)
+    dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+
+
+class SynthesizeSection(Section):
+    teacher: EngineConfig = Field(default_factory=EngineConfig)
+    judge: EngineConfig = Field(default_factory=EngineConfig)
+    num_instructions: int = Field(48, ge=1)
+    min_quality: float = Field(2.0, ge=1.0, le=5.0)
+    doc_max_chars: int = Field(1200, ge=100)
+    json_fraction: float = Field(0.3, ge=0.0, le=1.0)
+
+
+class AlignSection(Section):
+    model: Literal["merged", "base"] = Field("merged", description="Which model SFT starts from.")
+    sft: TrainingConfig = Field(default_factory=lambda: TrainingConfig(deepspeed=None))
+    dpo: TrainingConfig = Field(default_factory=lambda: TrainingConfig(deepspeed=None))
+    dpo_beta: float = Field(0.1, gt=0)
+    lora: bool = False
+
+
+class ServeSection(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    app_name: str = "mediphi"
+    engine: Literal["hf", "vllm"] = "hf"
+    max_batch_size: int = Field(8, ge=1)
+    batch_wait_timeout_s: float = Field(0.05, ge=0)
+    max_models_per_replica: int = Field(8, ge=1)
+    num_cpus: float = Field(1.0, gt=0)
+    num_gpus: float = Field(0.0, ge=0)
+    max_tokens_limit: int = Field(1024, ge=1, description="Requests asking for more get a 400.")
+
+
+class EvaluateSection(Section):
+    tasks: list[str] = ["icd10cm_mc", "pubmed_title"]
+    models: list[str] = Field(
+        default_factory=lambda: ["base", "experts", "merged", "aligned"],
+        description="Model groups of the run to evaluate: base, experts, merged, aligned.",
+    )
+    max_items: int = Field(40, ge=1)
+    concurrency: int = Field(8, ge=1)
+    endpoint: str | None = Field(None, description="Evaluate this endpoint instead of the run's.")
+
+
+STAGES = ("prepare", "pit", "experts", "merge", "synthesize", "align", "serve", "evaluate")
+
+
+class RunConfig(Section):
+    run: RunSection = Field(default_factory=RunSection)
+    cluster: ClusterSection = Field(default_factory=ClusterSection)
+    model: ModelSection = Field(default_factory=ModelSection)
+    prepare: PrepareSection = Field(default_factory=PrepareSection)
+    pit: PitSection = Field(default_factory=PitSection)
+    experts: ExpertsSection = Field(default_factory=ExpertsSection)
+    merge: MergeSection = Field(default_factory=MergeSection)
+    synthesize: SynthesizeSection = Field(default_factory=SynthesizeSection)
+    align: AlignSection = Field(default_factory=AlignSection)
+    serve: ServeSection = Field(default_factory=ServeSection)
+    evaluate: EvaluateSection = Field(default_factory=EvaluateSection)
+
+    # ------------------------------------------------------------------ io
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "<config>") -> "RunConfig":
+        try:
+            return cls.model_validate(data)
+        except ValidationError as e:
+            raise ConfigError(format_validation_error(e, source)) from None
+
+    @classmethod
+    def load(cls, path: str | Path, overrides: list[str] | None = None) -> "RunConfig":
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"{path}: config file not found")
+        try:
+            data = yaml.safe_load(p.read_text()) or {}
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark else ""
+            raise ConfigError(f"{path}:{where} is not valid YAML ({getattr(e, 'problem', e)})") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: top level must be a mapping of sections ({', '.join(STAGES)} ...)")
+        for item in overrides or []:
+            apply_override(data, item)
+        return cls.from_dict(data, source=str(path))
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+    def section_hash(self, *names: str) -> str:
+        """Stable hash of the named sections: what a stage's output depends on."""
+        payload = {n: getattr(self, n).model_dump(mode="json") for n in names}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def apply_override(data: dict[str, Any], item: str) -> None:
+    """`a.b.c=value` (value parsed as YAML) into a nested dict."""
+    if "=" not in item:
+        raise ConfigError(f"override '{item}': expected section.field=value")
+    key, raw = item.split("=", 1)
+    parts = key.strip().split(".")
+    node = data
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"override '{item}': {part} is not a section")
+    node[parts[-1]] = yaml.safe_load(raw)
+
+
+def format_validation_error(e: ValidationError, source: str) -> str:
+    lines = []
+    for err in e.errors():
+        path = ".".join(str(p) for p in err["loc"]) or "<root>"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field (check the spelling; see configs/demo.yaml for the known fields)"
+        got = err.get("input")
+        got_s = "" if err["type"] in ("extra_forbidden", "missing") else f" (got {got!r})"
+        lines.append(f"{source}: {path}: {msg}{got_s}")
+    return "\n".join(lines)

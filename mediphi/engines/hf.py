@@ -1,0 +1,104 @@
+"""Local Hugging Face engine: batched `generate` and batched log-likelihood scoring."""
+from __future__ import annotations
+
+import torch
+
+from mediphi.engines.base import Prompt, SamplingParams, truncate_at_stop
+from mediphi.models import load_causal_lm, load_tokenizer
+
+
+class HFEngine:
+    def __init__(self, model: str, dtype: str = "auto", batch_size: int = 16, device: str | None = None):
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        if dtype == "auto":
+            dtype = "bfloat16" if self.device.type == "cuda" else "float32"
+        self.tokenizer = load_tokenizer(model)
+        self.model = load_causal_lm(model, dtype, self.device).eval()
+        self.batch_size = batch_size
+        self.name = model
+
+    def render(self, prompt: Prompt) -> str:
+        """Chats go through the model's own chat template; raw strings pass unchanged."""
+        if isinstance(prompt, str):
+            return prompt
+        return self.tokenizer.apply_chat_template(list(prompt), tokenize=False, add_generation_prompt=True)
+
+    def _encode(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    @torch.inference_mode()
+    def generate(self, prompts: list[Prompt], params: SamplingParams) -> list[str]:
+        texts = [self.render(p) for p in prompts]
+        ids = [self._encode(t) for t in texts]
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))  # similar lengths pad less
+        out: list[str] = [""] * len(ids)
+        tok = self.tokenizer
+        if params.seed is not None:
+            torch.manual_seed(params.seed)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            width = max(len(ids[i]) for i in idx)
+            input_ids = torch.full((len(idx), width), tok.pad_token_id, dtype=torch.long)
+            mask = torch.zeros_like(input_ids)
+            for row, i in enumerate(idx):  # left padding: generation continues from the right edge
+                input_ids[row, width - len(ids[i]):] = torch.tensor(ids[i])
+                mask[row, width - len(ids[i]):] = 1
+            sample = params.temperature > 0
+            gen = self.model.generate(
+                input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device),
+                max_new_tokens=params.max_new_tokens, do_sample=sample,
+                temperature=params.temperature if sample else None,
+                top_p=params.top_p if sample else None, top_k=None,
+                pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
+            )
+            for row, i in enumerate(idx):
+                text = tok.decode(gen[row, width:], skip_special_tokens=True)
+                out[i] = truncate_at_stop(text, params.stop).strip()
+        return out
+
+    @torch.inference_mode()
+    def score_choices(self, prompts: list[Prompt], choices: list[list[str]]) -> list[list[float]]:
+        pairs = [(self._encode(self.render(p)), self._encode(c)) for p, cs in zip(prompts, choices) for c in cs]
+        scores = self.loglikelihood(pairs)
+        out, k = [], 0
+        for cs in choices:
+            out.append(scores[k:k + len(cs)])
+            k += len(cs)
+        return out
+
+    @torch.inference_mode()
+    def loglikelihood(self, pairs: list[tuple[list[int], list[int]]]) -> list[float]:
+        """Sum of log p(continuation | context) for (context_ids, continuation_ids) pairs."""
+        pad = self.tokenizer.pad_token_id
+        out = [0.0] * len(pairs)
+        for start in range(0, len(pairs), self.batch_size):
+            chunk = pairs[start:start + self.batch_size]
+            seqs = [ctx + cont for ctx, cont in chunk]
+            width = max(len(s) for s in seqs)
+            input_ids = torch.full((len(seqs), width), pad, dtype=torch.long)
+            mask = torch.zeros_like(input_ids)
+            for r, s in enumerate(seqs):
+                input_ids[r, :len(s)] = torch.tensor(s)
+                mask[r, :len(s)] = 1
+            logits = self.model(input_ids=input_ids.to(self.device),
+                                attention_mask=mask.to(self.device)).logits.float()
+            logp = torch.log_softmax(logits, dim=-1)
+            for r, (ctx, cont) in enumerate(chunk):
+                pos = torch.arange(len(ctx) - 1, len(ctx) + len(cont) - 1, device=logp.device)
+                tgt = torch.tensor(cont, device=logp.device)
+                out[start + r] = float(logp[r, pos, tgt].sum())
+        return out
+
+    def token_logprobs(self, text: str) -> tuple[list[str], list[float | None], list[int]]:
+        """Per-token logprobs of a text (OpenAI `echo` + `logprobs`): tokens, logprobs, offsets."""
+        enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        ids = enc["input_ids"]
+        offsets = [o[0] for o in enc["offset_mapping"]]
+        tokens = [self.tokenizer.decode([i]) for i in ids]
+        if not ids:
+            return [], [], []
+        with torch.inference_mode():
+            logits = self.model(input_ids=torch.tensor([ids], device=self.device)).logits.float()
+        logp = torch.log_softmax(logits[0], dim=-1)
+        lps: list[float | None] = [None] + [float(logp[i - 1, ids[i]]) for i in range(1, len(ids))]
+        return tokens, lps, offsets

@@ -1,0 +1,279 @@
+"""Run directory, stage manifests, skip and resume.
+
+A stage writes only under `run_dir/<stage>/` and ends by writing `manifest.json` there. The
+manifest's fingerprint is the hash of the config sections the stage reads plus the hashes of the
+upstream manifests it consumed, so editing an upstream stage's config invalidates everything
+downstream, and nothing else. A stage that died leaves a manifest with status "running": the next
+run with the same fingerprint resumes, and the stage body skips sub-units it marked done.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from mediphi.config import RunConfig
+
+log = logging.getLogger("mediphi")
+
+MANIFEST = "manifest.json"
+TRACKED_PACKAGES = ("mediphi", "ray", "torch", "transformers", "trl", "peft", "deepspeed", "mergekit", "vllm")
+
+
+class MissingInputError(RuntimeError):
+    """An upstream stage's output is missing; str() says which command produces it."""
+
+
+class CountMismatchError(RuntimeError):
+    """Records were lost: in != kept + filtered + quarantined."""
+
+
+def package_versions() -> dict[str, str]:
+    out = {}
+    for name in TRACKED_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def _hash(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str))
+    os.replace(tmp, path)
+
+
+class RunDir:
+    """The root of one run: one folder per stage, each with its manifest."""
+
+    def __init__(self, root: str | Path):
+        if "://" in str(root):
+            # Models are HF directories written by save_pretrained, which needs a POSIX path;
+            # on a multi-node cluster mount shared storage (NFS, FUSE) and give its path.
+            raise ValueError(f"run_dir '{root}': give a local or mounted shared path, not a URI")
+        self.root = Path(root).expanduser().resolve()
+
+    def __repr__(self) -> str:
+        return f"RunDir({str(self.root)!r})"
+
+    def stage_dir(self, stage: str) -> Path:
+        return self.root / stage
+
+    def read_manifest(self, stage: str) -> dict[str, Any] | None:
+        p = self.stage_dir(stage) / MANIFEST
+        if not p.is_file():
+            return None
+        return json.loads(p.read_text())
+
+    def require(self, stage: str) -> dict[str, Any]:
+        """The complete manifest of an upstream stage, or a MissingInputError naming the fix."""
+        m = self.read_manifest(stage)
+        if m is None or m.get("status") != "complete":
+            state = "has not run" if m is None else f"is {m.get('status')}"
+            raise MissingInputError(
+                f"stage '{stage}' {state} in {self.root}: run `mediphi {stage} --run-dir {self.root}` "
+                f"(or `mediphi pipeline`) first"
+            )
+        return m
+
+    def output(self, stage: str, key: str) -> Any:
+        """An output recorded in an upstream manifest; paths are made absolute."""
+        m = self.require(stage)
+        if key not in m["outputs"]:
+            raise MissingInputError(f"stage '{stage}' manifest has no output '{key}'")
+        return _absolutize(m["outputs"][key], self.stage_dir(stage))
+
+
+def _absolutize(value: Any, base: Path) -> Any:
+    if isinstance(value, str) and value.startswith("./"):
+        return str(base / value[2:])
+    if isinstance(value, dict):
+        return {k: _absolutize(v, base) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_absolutize(v, base) for v in value]
+    return value
+
+
+def _relativize(value: Any, base: Path) -> Any:
+    """Paths under the stage dir are stored as './...' so a run dir can be moved."""
+    if isinstance(value, (str, Path)):
+        s = str(value)
+        if s.startswith("/"):
+            try:
+                return "./" + str(Path(s).relative_to(base))
+            except ValueError:
+                return s
+        return s
+    if isinstance(value, dict):
+        return {k: _relativize(v, base) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_relativize(v, base) for v in value]
+    return value
+
+
+@dataclass
+class StageDef:
+    """What the runner needs to know about a stage to decide skip / resume / rerun."""
+
+    name: str
+    sections: tuple[str, ...]  # config sections whose values change the stage's output
+    inputs: tuple[str, ...] = ()  # upstream stages whose manifests it reads
+    always_run: bool = False  # live state (a Serve app) cannot be skipped from a file
+
+
+@dataclass
+class StageContext:
+    """Handed to a stage body: where to write, what came from upstream, how to resume."""
+
+    stage: StageDef
+    config: RunConfig
+    run_dir: RunDir
+    out: Path
+    inputs: dict[str, dict[str, Any]]
+    resumed: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def log(self) -> logging.Logger:
+        return logging.getLogger(f"mediphi.{self.stage.name}")
+
+    def input(self, stage: str, key: str) -> Any:
+        return self.run_dir.output(stage, key)
+
+    # -- sub-unit resume: a stage marks each finished unit (a corpus, an expert, a model) done.
+    def _marker(self, key: str) -> Path:
+        return self.out / ".done" / f"{key}.json"
+
+    def is_done(self, key: str) -> bool:
+        return self._marker(key).is_file()
+
+    def done_info(self, key: str) -> dict[str, Any]:
+        return json.loads(self._marker(key).read_text())
+
+    def mark_done(self, key: str, info: dict[str, Any] | None = None) -> None:
+        write_json_atomic(self._marker(key), info or {})
+
+    @contextmanager
+    def timed(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = round(self.timings.get(name, 0.0) + time.perf_counter() - t0, 3)
+
+
+StageBody = Callable[[StageContext], dict[str, Any]]
+
+
+def fingerprint(stage: StageDef, config: RunConfig, run_dir: RunDir) -> tuple[str, dict[str, str]]:
+    inputs = {s: run_dir.require(s)["hash"] for s in stage.inputs}
+    config_hash = config.section_hash(*stage.sections)
+    return _hash({"stage": stage.name, "config": config_hash, "inputs": inputs}), inputs
+
+
+def execute(stage: StageDef, config: RunConfig, run_dir: RunDir | str, body: StageBody,
+            force: bool = False) -> dict[str, Any]:
+    """Run `body` as stage `stage` unless an up-to-date manifest says it already ran."""
+    rd = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
+    fp, input_hashes = fingerprint(stage, config, rd)
+    out = rd.stage_dir(stage.name)
+    old = rd.read_manifest(stage.name)
+    if old and old.get("fingerprint") == fp and old.get("status") == "complete" and not (
+        force or stage.always_run
+    ):
+        log.info("[%s] up to date (fingerprint %s): skipped", stage.name, fp)
+        return old
+    resumed = bool(old and old.get("fingerprint") == fp and old.get("status") != "complete")
+    if old and not resumed and old.get("fingerprint") != fp and out.exists():
+        log.info("[%s] config or inputs changed: clearing the old output", stage.name)
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    write_json_atomic(out / MANIFEST, {"stage": stage.name, "status": "running", "fingerprint": fp,
+                                       "started_at": started})
+    log.info("[%s] %s", stage.name, "resuming" if resumed else "running")
+    ctx = StageContext(stage, config, rd, out, {s: rd.require(s) for s in stage.inputs}, resumed)
+    t0 = time.perf_counter()
+    try:
+        result = body(ctx) or {}
+    except BaseException:
+        m = rd.read_manifest(stage.name) or {}
+        m.update(status="failed", failed_at=time.time())
+        write_json_atomic(out / MANIFEST, m)
+        raise
+    counts = result.get("counts", {})
+    check_counts(stage.name, counts)
+    outputs = _relativize(result.get("outputs", {}), out)
+    manifest = {
+        "stage": stage.name,
+        "status": "complete",
+        "fingerprint": fp,
+        "config_hash": config.section_hash(*stage.sections),
+        "config": {s: getattr(config, s).model_dump(mode="json") for s in stage.sections},
+        "inputs": input_hashes,
+        "counts": counts,
+        "metrics": result.get("metrics", {}),
+        "outputs": outputs,
+        "timings": {"total_s": round(time.perf_counter() - t0, 3), **ctx.timings},
+        "started_at": started,
+        "finished_at": time.time(),
+        "resumed": resumed,
+        "versions": package_versions(),
+    }
+    # The hash downstream stages pin: what this stage produced and from what, not when.
+    manifest["hash"] = _hash({k: manifest[k] for k in ("fingerprint", "counts", "outputs")})
+    write_json_atomic(out / MANIFEST, manifest)
+    log.info("[%s] complete in %.1fs %s", stage.name, manifest["timings"]["total_s"],
+             _counts_line(counts))
+    return manifest
+
+
+def _counts_line(counts: dict[str, Any]) -> str:
+    flat = {k: v for k, v in counts.items() if isinstance(v, (int, float))}
+    return " ".join(f"{k}={v}" for k, v in flat.items())
+
+
+def check_counts(stage: str, counts: dict[str, Any]) -> None:
+    """records in = kept + filtered + quarantined, for the stage and for each nested group."""
+    groups = [("", counts)] + [(f"{k}.", v) for k, v in counts.items() if isinstance(v, dict)]
+    for prefix, c in groups:
+        if "in" in c:
+            total = c.get("kept", 0) + c.get("filtered", 0) + c.get("quarantined", 0)
+            if c["in"] != total:
+                raise CountMismatchError(
+                    f"[{stage}] {prefix}in={c['in']} but kept+filtered+quarantined={total}: records lost"
+                )
+
+
+def write_manifest(run_dir: RunDir | str, stage: str, outputs: dict[str, Any],
+                   counts: dict[str, Any] | None = None, note: str = "registered") -> dict[str, Any]:
+    """Register existing artifacts as a complete stage (bring your own merged model, say).
+
+    Downstream stages then read them exactly as if the stage had run; tests use this to give a
+    stage its inputs without running everything upstream.
+    """
+    rd = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
+    out = rd.stage_dir(stage)
+    out.mkdir(parents=True, exist_ok=True)
+    outputs = _relativize(outputs, out)
+    manifest = {"stage": stage, "status": "complete", "fingerprint": f"{note}:{_hash(outputs)}",
+                "counts": counts or {}, "metrics": {}, "outputs": outputs, "timings": {},
+                "versions": package_versions(), "note": note}
+    manifest["hash"] = _hash({k: manifest[k] for k in ("fingerprint", "counts", "outputs")})
+    write_json_atomic(out / MANIFEST, manifest)
+    return manifest

