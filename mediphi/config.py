@@ -14,7 +14,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
-class ConfigError(ValueError):
+class UserError(Exception):
+    """A problem the user fixes (config, missing input, missing model): reported as one line."""
+
+
+class ConfigError(UserError, ValueError):
     """A config problem a user can fix; str() is one line per problem, each naming the field."""
 
 

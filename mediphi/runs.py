@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from mediphi.config import RunConfig
+from mediphi.config import RunConfig, UserError
 
 log = logging.getLogger("mediphi")
 
@@ -29,7 +29,7 @@ MANIFEST = "manifest.json"
 TRACKED_PACKAGES = ("mediphi", "ray", "torch", "transformers", "trl", "peft", "deepspeed", "mergekit", "vllm")
 
 
-class MissingInputError(RuntimeError):
+class MissingInputError(UserError, RuntimeError):
     """An upstream stage's output is missing; str() says which command produces it."""
 
 
@@ -65,7 +65,7 @@ class RunDir:
         if "://" in str(root):
             # Models are HF directories written by save_pretrained, which needs a POSIX path;
             # on a multi-node cluster mount shared storage (NFS, FUSE) and give its path.
-            raise ValueError(f"run_dir '{root}': give a local or mounted shared path, not a URI")
+            raise UserError(f"run_dir '{root}': give a local or mounted shared path, not a URI")
         self.root = Path(root).expanduser().resolve()
 
     def __repr__(self) -> str:

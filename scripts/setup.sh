@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Creates .venv with the whole stack. Idempotent: a finished setup is skipped in a second.
-set -euo pipefail
+set -euo pipefail  # pipefail: pip's status survives the warning filter
 cd "$(dirname "$0")/.."
 VENV=${MEDIPHI_VENV:-.venv}
 PY=${PYTHON:-python3}
 stamp="$VENV/.mediphi-setup-$(cat pyproject.toml constraints.txt scripts/setup.sh | sha1sum | cut -c1-12)"
 if [ -f "$stamp" ]; then exit 0; fi
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-pip() { "$VENV/bin/python" -m pip --disable-pip-version-check -q "$@"; }
+# The local package mirrors print one harmless warning per missing index entry: drop those.
+pip() { "$VENV/bin/python" -m pip --disable-pip-version-check -q "$@" 2>&1 | sed '/is ignored: it is neither a file nor a directory/d'; }
 echo "[setup] installing torch (CPU wheel where one is available) ..."
 pip install -c constraints.txt "torch==2.13.0"
 echo "[setup] installing mediphi and its stack ..."

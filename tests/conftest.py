@@ -23,6 +23,7 @@ def ray_session():
 
     if not ray.is_initialized():
         ray.init(num_cpus=2, include_dashboard=False, namespace="mediphi-tests",
+                 object_store_memory=1_000_000_000,
                  runtime_env={"env_vars": {k: os.environ[k] for k in (
                      "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "TOKENIZERS_PARALLELISM",
                      "TORCH_EXTENSIONS_DIR")}})

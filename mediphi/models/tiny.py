@@ -17,8 +17,10 @@ TINY = {
 
 
 def ensure_tiny(name: str, cache: Path) -> Path:
+    from mediphi.models.sources import ModelNotFoundError
+
     if name not in TINY:
-        raise ValueError(f"unknown tiny model '{name}'; known: {', '.join(TINY)}")
+        raise ModelNotFoundError(f"unknown tiny model '{name}'; known: {', '.join(TINY)}")
     out = cache / "models" / f"tiny-{name}"
     if (out / "config.json").is_file():
         return out

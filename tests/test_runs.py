@@ -1,0 +1,91 @@
+"""Manifests: skip when up to date, rerun on change, resume after a crash, no lost records."""
+import json
+
+import pytest
+
+from mediphi.config import RunConfig
+from mediphi.runs import (CountMismatchError, MissingInputError, RunDir, StageDef, execute,
+                          write_manifest)
+
+UP = StageDef("up", sections=("prepare",))
+DOWN = StageDef("down", sections=("pit",), inputs=("up",))
+
+
+def _cfg(**over):
+    return RunConfig.from_dict({"prepare": {"min_chars": over.get("min_chars", 40)},
+                                "pit": {"seq_len": over.get("seq_len", 64)}})
+
+
+def _writer(calls, name="data.txt", counts=None):
+    def body(ctx):
+        calls.append(ctx.stage.name)
+        (ctx.out / name).write_text("x")
+        return {"counts": counts or {"in": 3, "kept": 2, "filtered": 1, "quarantined": 0},
+                "outputs": {"file": ctx.out / name}}
+    return body
+
+
+def test_skip_rerun_and_downstream_invalidation(tmp_path):
+    rd, calls = RunDir(tmp_path), []
+    m1 = execute(UP, _cfg(), rd, _writer(calls))
+    assert m1["status"] == "complete" and m1["outputs"]["file"] == "./data.txt"
+    assert rd.output("up", "file") == str(tmp_path / "up" / "data.txt")
+    execute(DOWN, _cfg(), rd, _writer(calls))
+    assert calls == ["up", "down"]
+    # Same config: both skipped.
+    assert execute(UP, _cfg(), rd, _writer(calls))["hash"] == m1["hash"]
+    execute(DOWN, _cfg(), rd, _writer(calls))
+    assert calls == ["up", "down"]
+    # A change to a section DOWN does not read leaves everything skipped...
+    execute(DOWN, _cfg(min_chars=40, seq_len=64), rd, _writer(calls))
+    assert calls == ["up", "down"]
+    # ...a change upstream reruns UP, and DOWN sees a new input hash and reruns too.
+    execute(UP, _cfg(min_chars=10), rd, _writer(calls, counts={"in": 3, "kept": 3, "filtered": 0}))
+    execute(DOWN, _cfg(min_chars=10), rd, _writer(calls))
+    assert calls == ["up", "down", "up", "down"]
+
+
+def test_crashed_stage_resumes_its_finished_units(tmp_path):
+    rd, units_run = RunDir(tmp_path), []
+
+    def body(ctx, crash_on=None):
+        for unit in ("a", "b", "c"):
+            if ctx.is_done(unit):
+                continue
+            if unit == crash_on:
+                raise RuntimeError("boom")
+            units_run.append(unit)
+            ctx.mark_done(unit, {"n": 1})
+        return {"outputs": {}}
+
+    with pytest.raises(RuntimeError):
+        execute(UP, _cfg(), rd, lambda ctx: body(ctx, crash_on="c"))
+    assert rd.read_manifest("up")["status"] == "failed"
+    m = execute(UP, _cfg(), rd, body)
+    assert units_run == ["a", "b", "c"] and m["resumed"] is True
+
+
+def test_changed_config_clears_stale_output(tmp_path):
+    rd = RunDir(tmp_path)
+    execute(UP, _cfg(), rd, _writer([], name="old.txt"))
+    execute(UP, _cfg(min_chars=1), rd, _writer([], name="new.txt"))
+    assert not (tmp_path / "up" / "old.txt").exists() and (tmp_path / "up" / "new.txt").exists()
+
+
+def test_lost_records_fail_the_stage(tmp_path):
+    with pytest.raises(CountMismatchError, match="records lost"):
+        execute(UP, _cfg(), RunDir(tmp_path), _writer([], counts={"c": {"in": 5, "kept": 4}}))
+
+
+def test_missing_input_names_the_command(tmp_path):
+    with pytest.raises(MissingInputError, match="mediphi up"):
+        execute(DOWN, _cfg(), RunDir(tmp_path), _writer([]))
+
+
+def test_registered_artifacts_feed_downstream(tmp_path):
+    (tmp_path / "model").mkdir()
+    write_manifest(tmp_path, "up", {"model": str(tmp_path / "up" / "m")})
+    m = execute(DOWN, _cfg(), RunDir(tmp_path), _writer([]))
+    assert json.loads((tmp_path / "down" / "manifest.json").read_text())["inputs"]["up"] == \
+        RunDir(tmp_path).read_manifest("up")["hash"] == m["inputs"]["up"]
+    assert RunDir(tmp_path).output("up", "model") == str(tmp_path / "up" / "m")
