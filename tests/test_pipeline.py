@@ -1,0 +1,34 @@
+"""The whole recipe end to end on tiny models, then a rerun that skips every stage."""
+import json
+
+from mediphi.config import STAGES
+from mediphi.pipeline import run_pipeline
+from mediphi.runs import RunDir
+
+
+def test_pipeline_end_to_end_then_skips(ray_session, tiny_config):
+    results = run_pipeline(tiny_config)
+    assert [r.stage for r in results] == list(STAGES)
+    assert all(r.status == "ran" for r in results), [(r.stage, r.status) for r in results]
+    rd = RunDir(tiny_config.run.run_dir)
+
+    # Lineage: each manifest pins the hashes of the manifests it read.
+    for name in STAGES:
+        m = rd.read_manifest(name)
+        assert m["status"] == "complete"
+        for upstream, h in m["inputs"].items():
+            assert rd.read_manifest(upstream)["hash"] == h
+
+    report = json.loads((rd.root / "evaluate" / "report.json").read_text())
+    served = set(rd.read_manifest("serve")["outputs"]["models"])
+    assert {"base", "merged", "aligned"} <= served
+    assert any(name.startswith("expert-") for name in served)
+    assert (rd.root / "evaluate" / "report.png").stat().st_size > 0
+
+    again = run_pipeline(tiny_config)
+    statuses = {r.stage: r.status for r in again}
+    assert statuses.pop("serve") == "not needed"
+    assert set(statuses.values()) == {"skipped"}
+    assert json.loads((rd.root / "evaluate" / "report.json").read_text()) == report
+    timeline = json.loads((rd.root / "pipeline.json").read_text())
+    assert [t["stage"] for t in timeline] == list(STAGES)
