@@ -60,7 +60,8 @@ class TrainingConfig(Section):
     cpus_per_worker: float = Field(1.0, gt=0)
     learning_rate: float = Field(5e-5, gt=0)
     weight_decay: float = Field(0.0, ge=0)
-    warmup_steps: int = Field(0, ge=0)
+    warmup_steps: int = Field(0, ge=0, description="Linear learning-rate warmup, in optimizer steps.")
+    max_grad_norm: float = Field(1.0, ge=0, description="Gradient clipping; 0 disables it.")
     micro_batch_size: int = Field(2, ge=1)
     grad_accum: int = Field(1, ge=1)
     epochs: float = Field(1.0, gt=0)
@@ -99,17 +100,25 @@ class ModelSection(Section):
 class CorpusConfig(Section):
     name: str = Field(..., pattern=r"^[a-z0-9_]+$")
     kind: Literal["pubmed", "icd10cm", "jsonl", "parquet", "text"]
-    path: str | None = Field(None, description="Files or a glob; pubmed/icd10cm default to offline data.")
+    path: str | None = Field(
+        None, description="A directory or a glob of files; pubmed defaults to the offline MEDLINE files."
+    )
     text_field: str = "text"
-    id_field: str | None = None
+    id_field: str | None = Field(
+        None, description="None: a jsonl record is named <file>:<line>, a Parquet row <file>:<content hash>."
+    )
     title_field: str | None = None
-    limit: int | None = Field(None, ge=1, description="Keep at most this many documents.")
+    limit: int | None = Field(
+        None, ge=1, description="Read at most this many records (the first ones, in file order)."
+    )
     deidentify: bool = True
 
     @model_validator(mode="after")
     def _path_required(self) -> "CorpusConfig":
         if self.kind in ("jsonl", "parquet", "text") and not self.path:
             raise ValueError(f"corpus kind '{self.kind}' needs a path")
+        if self.kind == "icd10cm" and self.path:
+            raise ValueError("corpus kind 'icd10cm' reads the list shipped with simple-icd-10-cm; remove path")
         return self
 
 
@@ -132,7 +141,19 @@ class PrepareSection(Section):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"corpus names must be unique; repeated: {', '.join(dupes)}")
+        # Output folders and count keys share the namespace of corpus names.
+        reserved = sorted(set(names) & {"quarantine", "in", "kept", "filtered", "quarantined"})
+        if reserved:
+            raise ValueError(f"corpus names {', '.join(reserved)} are reserved; rename the corpus")
         return v
+
+    @model_validator(mode="after")
+    def _fractions_and_lengths(self) -> "PrepareSection":
+        if self.eval_fraction + self.val_fraction >= 1.0:
+            raise ValueError("eval_fraction + val_fraction must be below 1 (train needs documents)")
+        if self.min_chars >= self.max_chars:
+            raise ValueError(f"min_chars ({self.min_chars}) must be below max_chars ({self.max_chars})")
+        return self
 
 
 class PitSection(Section):
@@ -151,15 +172,39 @@ class ExpertsSection(Section):
 
 
 class MergeSection(Section):
-    expert_method: str = "slerp"
+    expert_method: str = Field("slerp", description="Merges each expert into the base: slerp | linear.")
     expert_t: float = Field(0.5, ge=0.0, le=1.0, description="SLERP factor toward the expert.")
-    multi_method: str = "ties"
+    multi_method: str = Field(
+        "ties", description="Merges the experts: ties | breadcrumbs_ties | dare_ties | task_arithmetic | linear."
+    )
     tune_samples: int = Field(4, ge=1)
     tune_max_concurrent: int = Field(1, ge=1)
     density: tuple[float, float] = Field((0.3, 1.0), description="Search range for density.")
     weight: tuple[float, float] = Field((0.3, 1.0), description="Search range for each weight.")
     val_docs: int = Field(16, ge=1)
+    val_max_tokens: int = Field(256, ge=8, description="Each validation document is cut to this.")
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+
+    @field_validator("expert_method")
+    @classmethod
+    def _known_expert_method(cls, v: str) -> str:
+        from mediphi.merge.methods import EXPERT_METHODS, check_name  # pure data, no torch/mergekit
+        return check_name(v, EXPERT_METHODS, "expert")
+
+    @field_validator("multi_method")
+    @classmethod
+    def _known_multi_method(cls, v: str) -> str:
+        from mediphi.merge.methods import MULTI_METHODS, check_name
+        return check_name(v, MULTI_METHODS, "multi-expert")
+
+    @field_validator("density", "weight")
+    @classmethod
+    def _range(cls, v: tuple[float, float], info) -> tuple[float, float]:
+        top = 1.0 if info.field_name == "density" else float("inf")  # density: share of a delta kept
+        if not 0.0 < v[0] <= v[1] <= top:
+            bound = "0 < low <= high <= 1" if info.field_name == "density" else "0 < low <= high"
+            raise ValueError(f"expected a search range [low, high] with {bound}")
+        return v
 
 
 class SynthesizeSection(Section):
@@ -171,12 +216,29 @@ class SynthesizeSection(Section):
     json_fraction: float = Field(0.3, ge=0.0, le=1.0)
 
 
+class AlignLora(Section):
+    """LoRA adapters (peft LoraConfig) for SFT and DPO; merged into the weights before export."""
+
+    enabled: bool = False
+    r: int = Field(16, ge=1)
+    alpha: int = Field(32, ge=1)
+    dropout: float = Field(0.05, ge=0.0, lt=1.0)
+    target_modules: list[str] | Literal["all-linear"] = Field(
+        "all-linear", description="Module names, or all-linear (every linear layer but the LM head)."
+    )
+
+
 class AlignSection(Section):
     model: Literal["merged", "base"] = Field("merged", description="Which model SFT starts from.")
     sft: TrainingConfig = Field(default_factory=lambda: TrainingConfig(deepspeed=None))
     dpo: TrainingConfig = Field(default_factory=lambda: TrainingConfig(deepspeed=None))
     dpo_beta: float = Field(0.1, gt=0)
-    lora: bool = False
+    lora: AlignLora = Field(default_factory=AlignLora, description="`lora: true` takes the defaults.")
+
+    @field_validator("lora", mode="before")
+    @classmethod
+    def _lora_flag(cls, v: Any) -> Any:
+        return {"enabled": v} if isinstance(v, bool) else v
 
 
 class ServeSection(Section):

@@ -1,0 +1,105 @@
+"""align: supervised fine-tuning, then direct preference optimization (TRL inside Ray Train).
+
+Recipe:
+  1. start from the merged model (or the base model, `align.model: base`)
+  2. check synthesize's SFT and DPO rows, turn them into chat messages (bad rows quarantined)
+  3. SFT (trl.SFTTrainer) on `align.sft.num_workers` Ray Train workers -> sft_model/
+  4. DPO (trl.DPOTrainer) from the SFT model, the SFT model as the frozen reference -> aligned/
+Each phase is marked done once its model is exported, so a rerun after a crash skips it.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from mediphi.align import data
+from mediphi.align.train import PHASES, fit, publish
+from mediphi.config import RunConfig, TrainingConfig
+from mediphi.runs import StageContext, StageDef, execute
+
+STAGE = StageDef(name="align", sections=("model", "align"), inputs=("merge", "synthesize"))
+
+TITLES = {"sft": "SFT", "dpo": "aligned (SFT + DPO)"}
+OUT_DIRS = {"sft": "sft_model", "dpo": "aligned"}
+
+
+def run(config: RunConfig, run_dir, force: bool = False) -> dict:
+    return execute(STAGE, config, run_dir, _body, force)
+
+
+def _body(ctx: StageContext) -> dict[str, Any]:
+    from mediphi.cluster import connect
+
+    connect(ctx.config)
+    storage = ctx.out / "ray"  # Ray Train's storage_path: each phase's run and its checkpoint
+    start = start_model(ctx)
+    with ctx.timed("data"):
+        counts = {phase: data.prepare(phase, ctx.input("synthesize", phase), ctx.out / "data" / f"{phase}.parquet",
+                                      ctx.out / "quarantine" / f"{phase}.parquet")
+                  for phase in PHASES}
+
+    sft_model = run_phase(ctx, "sft", start, ctx.config.align.sft, counts["sft"]["kept"], storage)
+    aligned = run_phase(ctx, "dpo", str(sft_model), ctx.config.align.dpo, counts["dpo"]["kept"], storage,
+                        extra_args={"beta": ctx.config.align.dpo_beta})
+    return {
+        "counts": counts,
+        "outputs": {"sft_model": sft_model, "aligned": aligned, "quarantine": ctx.out / "quarantine"},
+        "metrics": {phase: ctx.done_info(phase)["metrics"] for phase in PHASES},
+    }
+
+
+def start_model(ctx: StageContext) -> str:
+    from mediphi.models import base_model
+
+    if ctx.config.align.model == "merged":
+        return ctx.input("merge", "merged")
+    return base_model(ctx.config)
+
+
+def run_phase(ctx: StageContext, phase: str, start: str, train: TrainingConfig, examples: int, storage: Path,
+              extra_args: dict[str, Any] | None = None) -> Path:
+    """Train one phase and publish its model under ctx.out, unless an earlier attempt did."""
+    out = ctx.out / OUT_DIRS[phase]
+    if ctx.resumed and ctx.is_done(phase):
+        ctx.log.info("%s: exported by an earlier attempt, kept (%s)", phase, out)
+        return out
+    ctx.log.info("%s: %d examples on %d Ray Train worker(s), starting from %s", phase, examples,
+                 train.num_workers, start)
+    with ctx.timed(phase):
+        metrics, checkpoint = fit(
+            phase, model=start, data=ctx.out / "data" / f"{phase}.parquet", train=train,
+            lora=ctx.config.align.lora, model_dtype=ctx.config.model.dtype,
+            card=model_card(ctx, phase, start, train, examples, extra_args), storage=storage,
+            extra_args=extra_args)
+        publish(checkpoint, out)
+    ctx.mark_done(phase, {"metrics": metrics})
+    shutil.rmtree(storage / phase, ignore_errors=True)  # the published copy is the one kept
+    ctx.log.info("%s: loss %.4f -> %.4f in %d steps -> %s", phase, metrics["loss_first"], metrics["loss_last"],
+                 metrics["steps"], out)
+    return out
+
+
+def model_card(ctx: StageContext, phase: str, start: str, train: TrainingConfig, examples: int,
+               extra_args: dict[str, Any] | None) -> dict[str, Any]:
+    """Lineage: what this model was trained from, on what, and how."""
+    import trl
+
+    p = PHASES[phase]
+    start_card = Path(start) / "mediphi.json"
+    return {
+        "title": f"{ctx.config.run.name} {TITLES[phase]}",
+        "description": f"trl {trl.__version__} {p.trainer_cls} on {examples} synthesize/{phase} rows, "
+                       f"{train.num_workers} Ray Train worker(s).",
+        "role": "aligned" if phase == "dpo" else "sft",
+        "stage": "align",
+        "phase": phase,
+        "start_model": start,
+        "start_lineage": json.loads(start_card.read_text()) if start_card.is_file() else None,
+        "data": str(ctx.input("synthesize", phase)),
+        "examples": examples,
+        "training": train.model_dump(mode="json"),
+        "lora": ctx.config.align.lora.model_dump(mode="json") if ctx.config.align.lora.enabled else None,
+        **(extra_args or {}),
+    }

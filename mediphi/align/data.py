@@ -1,0 +1,70 @@
+"""SFT and DPO rows from synthesize, checked and turned into TRL's conversational format.
+
+synthesize writes plain strings (prompt = the user turn). TRL applies the model's chat template
+only to conversational rows, so each text becomes a one-message list: the prompt a user turn, the
+completion / chosen / rejected an assistant turn. The result is one Parquet file per phase under
+the stage's own folder: every Ray Train worker reads that file (`datasets.Dataset.from_parquet`)
+and the HF Trainer's distributed sampler gives each rank its share. The sets are small (tens of
+thousands of rows at most), so reading the whole file per worker costs less than streaming Ray
+Data shards, and TRL's own tokenization (`_prepare_dataset`) needs a `datasets.Dataset` anyway.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.dataset as pds
+import pyarrow.parquet as pq
+
+# Which column becomes which chat role, per phase.
+ROLES: dict[str, dict[str, str]] = {
+    "sft": {"prompt": "user", "completion": "assistant"},
+    "dpo": {"prompt": "user", "chosen": "assistant", "rejected": "assistant"},
+}
+
+QUARANTINE_SCHEMA = pa.schema([("phase", pa.string()), ("row", pa.int64()), ("reason", pa.string()),
+                               ("record", pa.string())])
+
+
+def read_rows(src: str | Path, columns: list[str]) -> list[dict[str, Any]]:
+    """All rows of a Parquet directory (or file), only the named columns."""
+    dataset = pds.dataset(str(src), format="parquet")
+    missing = [c for c in columns if c not in dataset.schema.names]
+    if missing:
+        raise ValueError(f"{src}: missing column(s) {', '.join(missing)}; have {', '.join(dataset.schema.names)}")
+    return dataset.to_table(columns=columns).to_pylist()
+
+
+def problem(row: dict[str, Any], phase: str) -> str | None:
+    """Why a row cannot train, or None."""
+    for col in ROLES[phase]:
+        if not isinstance(row[col], str) or not row[col].strip():
+            return f"empty {col}"
+    if phase == "dpo" and row["chosen"].strip() == row["rejected"].strip():
+        return "chosen equals rejected"  # no preference signal, only noise in the DPO loss
+    return None
+
+
+def to_conversation(row: dict[str, Any], phase: str) -> dict[str, list[dict[str, str]]]:
+    return {col: [{"role": role, "content": row[col]}] for col, role in ROLES[phase].items()}
+
+
+def prepare(phase: str, src: str | Path, out: Path, quarantine: Path) -> dict[str, int]:
+    """Write the phase's conversational rows to `out` (one Parquet file); bad rows to `quarantine`."""
+    rows = read_rows(src, list(ROLES[phase]))
+    kept, bad = [], []
+    for i, row in enumerate(rows):
+        reason = problem(row, phase)
+        if reason is None:
+            kept.append(to_conversation(row, phase))
+        else:
+            bad.append({"phase": phase, "row": i, "reason": reason, "record": json.dumps(row, default=str)})
+    if not kept:
+        raise ValueError(f"{src}: no usable {phase} rows ({len(rows)} read, all quarantined)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(kept), out)
+    quarantine.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(bad, schema=QUARANTINE_SCHEMA), quarantine)
+    return {"in": len(rows), "kept": len(kept), "filtered": 0, "quarantined": len(bad)}

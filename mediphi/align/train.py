@@ -1,0 +1,234 @@
+"""TRL trainers (SFT, DPO) run data-parallel inside Ray Train V2.
+
+The driver builds one `TorchTrainer` per phase; every worker loads the start model, reads the
+phase's conversational Parquet, and runs the TRL trainer. Ray Train has already set up the
+process group and RANK / WORLD_SIZE / LOCAL_RANK, so accelerate (under the HF Trainer) joins it:
+each rank sees its share of the data and gradients are all-reduced. Rank 0 then writes the
+trained model as an HF directory into the run's one Ray checkpoint, reported with the phase's
+metrics (Ray Train V2 keeps a run's metrics only with a checkpoint); the driver publishes it.
+
+The unit of resume is the phase: no mid-run checkpoints (`checkpoint_every` must be 0), so a
+phase that dies reruns whole, and a finished one is never rerun.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mediphi.config import AlignLora, TrainingConfig
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One TRL method, as data: its config and trainer classes, and what to keep from its logs."""
+
+    name: str
+    config_cls: str  # class names in `trl`
+    trainer_cls: str
+    logged: tuple[str, ...]  # logged metrics whose last value is reported
+    frozen_reference: bool  # the trainer compares against a frozen copy of the start model
+
+
+PHASES: dict[str, Phase] = {
+    "sft": Phase("sft", "SFTConfig", "SFTTrainer", ("mean_token_accuracy", "entropy"), False),
+    "dpo": Phase("dpo", "DPOConfig", "DPOTrainer",
+                 ("rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins",
+                  "logps/chosen", "logps/rejected"), True),
+}
+
+MODEL_DIR = "model"  # the exported HF directory inside the Ray checkpoint
+
+
+# ----------------------------------------------------------------------------- driver side
+def deepspeed_config(spec: str | None) -> dict[str, Any] | None:
+    """The DeepSpeed JSON as a dict (workers may run elsewhere, so no path travels)."""
+    if spec is None:
+        return None
+    path = Path(spec).expanduser()
+    if not path.is_absolute() and not path.is_file():
+        path = REPO / path  # configs/deepspeed/... from anywhere
+    if not path.is_file():
+        raise FileNotFoundError(f"DeepSpeed config '{spec}' not found (relative paths resolve from {REPO})")
+    ds = json.loads(path.read_text())
+    if ds.get("zero_optimization", {}).get("stage", 0) >= 3:
+        # Rank 0 exports its own copy of the weights; under ZeRO-3 it holds only a shard.
+        raise ValueError(f"{spec}: align exports full weights from rank 0; use ZeRO stage 0-2, not 3")
+    return ds
+
+
+def fit(phase: str, *, model: str, data: Path, train: TrainingConfig, lora: AlignLora, model_dtype: str,
+        card: dict[str, Any], storage: Path, extra_args: dict[str, Any] | None = None):
+    """Train one phase on `train.num_workers` Ray Train workers; returns (metrics, checkpoint)."""
+    from ray.train import CheckpointConfig, RunConfig, ScalingConfig
+    from ray.train.torch import TorchTrainer
+
+    if train.dtype == "float16" and not train.use_gpu:
+        raise ValueError(f"align.{phase}.dtype float16 needs use_gpu: true (CPU: float32 or bfloat16)")
+    if train.checkpoint_every:
+        raise ValueError(f"align.{phase}.checkpoint_every: align checkpoints once per phase, at its end; set 0")
+    shutil.rmtree(storage / phase, ignore_errors=True)  # every attempt is a fresh Ray Train run
+    trainer = TorchTrainer(
+        train_worker,
+        train_loop_config=worker_config(phase, model=model, data=data, train=train, lora=lora,
+                                        model_dtype=model_dtype, card=card, extra_args=extra_args),
+        scaling_config=ScalingConfig(num_workers=train.num_workers, use_gpu=train.use_gpu,
+                                     resources_per_worker={"CPU": train.cpus_per_worker}),
+        run_config=RunConfig(name=phase, storage_path=str(storage),
+                             checkpoint_config=CheckpointConfig(num_to_keep=1),
+                             # Train V2 routes print() through its logger and tees it to stdout:
+                             # step logs came out twice, and the bytecode dill captures while
+                             # `datasets` fingerprints TRL's map functions leaked into the log.
+                             worker_runtime_env={"env_vars": {"RAY_TRAIN_ENABLE_PRINT_PATCH": "0"}}),
+    )
+    result = trainer.fit()
+    if result.checkpoint is None:
+        raise RuntimeError(f"{phase}: the Ray Train run ended without the exported model checkpoint")
+    return dict(result.metrics), result.checkpoint
+
+
+def worker_config(phase: str, *, model: str, data: Path, train: TrainingConfig, lora: AlignLora,
+                  model_dtype: str, card: dict[str, Any], extra_args: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What every worker gets: plain data, so it pickles to any node."""
+    return {
+        "phase": phase,
+        "model": model,
+        "data": str(data),
+        "train": train.model_dump(mode="json"),
+        "deepspeed": deepspeed_config(train.deepspeed),
+        "lora": lora.model_dump(mode="json") if lora.enabled else None,
+        "model_dtype": model_dtype,
+        "card": card,
+        "extra_args": extra_args or {},
+    }
+
+
+def publish(checkpoint, dest: Path) -> Path:
+    """Move the exported model out of the Ray checkpoint (a rename on the same filesystem); the last
+    rename makes it appear whole or not at all. The Ray run's storage is spent afterwards."""
+    dest = Path(dest)
+    tmp = dest.with_name(f".{dest.name}.partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    with checkpoint.as_directory() as d:
+        shutil.move(str(Path(d) / MODEL_DIR), tmp)
+    if dest.exists():
+        shutil.rmtree(dest)
+    tmp.rename(dest)
+    return dest
+
+
+# ----------------------------------------------------------------------------- worker side
+def train_worker(cfg: dict[str, Any]) -> None:
+    """Runs on every Ray Train worker: load, train with TRL, rank 0 exports the model."""
+    import ray.train
+    import torch.distributed as dist
+    from datasets import Dataset
+    from ray.train import Checkpoint
+
+    from mediphi.models import load_causal_lm, load_tokenizer, save_model
+
+    phase = PHASES[cfg["phase"]]
+    context = ray.train.get_context()
+    tokenizer = load_tokenizer(cfg["model"])
+    model = load_causal_lm(cfg["model"], cfg["model_dtype"])
+    dataset = Dataset.from_parquet(cfg["data"])
+    output_dir = tempfile.mkdtemp(prefix=f"mediphi-{phase.name}-")  # HF's scratch (nothing is saved there)
+    try:
+        trainer = build_trainer(phase, cfg, model, tokenizer, dataset, output_dir)
+        trainer.train()
+
+        metrics = summarize(trainer.state.log_history, phase.logged)
+        metrics.update(
+            steps=trainer.state.global_step,
+            epochs=round(float(trainer.state.epoch or 0.0), 4),
+            examples=len(dataset),
+            # Both views of the group: Ray's, and what accelerate (so the HF Trainer) trained with.
+            ray_world_size=context.get_world_size(),
+            world_size=trainer.args.world_size,
+            process_group_size=dist.get_world_size() if dist.is_initialized() else 1,
+            global_batch=trainer.args.per_device_train_batch_size * trainer.args.gradient_accumulation_steps
+            * trainer.args.world_size,
+        )
+        with tempfile.TemporaryDirectory() as export_dir:
+            checkpoint = None
+            if context.get_world_rank() == 0:
+                export = trainer.model.merge_and_unload() if cfg["lora"] else trainer.model
+                save_model(export, tokenizer, Path(export_dir) / MODEL_DIR, {**cfg["card"], "metrics": metrics})
+                checkpoint = Checkpoint.from_directory(export_dir)
+            # Every rank reports (Ray Train's barrier); rank 0's metrics ride with the checkpoint.
+            ray.train.report(metrics, checkpoint=checkpoint, checkpoint_dir_name=f"{phase.name}-final")
+    finally:
+        shutil.rmtree(output_dir, ignore_errors=True)
+
+
+def build_trainer(phase: Phase, cfg: dict[str, Any], model, tokenizer, dataset, output_dir: str):
+    import trl
+
+    from mediphi.models import load_causal_lm
+
+    t = TrainingConfig.model_validate(cfg["train"])
+    args = getattr(trl, phase.config_cls)(**training_args(t, cfg["deepspeed"], output_dir), **cfg["extra_args"])
+    kwargs: dict[str, Any] = {}
+    if cfg["lora"]:
+        kwargs["peft_config"] = lora_config(cfg["lora"])  # DPO: the adapter-free model is the reference
+    elif phase.frozen_reference:
+        kwargs["ref_model"] = load_causal_lm(cfg["model"], cfg["model_dtype"])  # the start (SFT) model
+    return getattr(trl, phase.trainer_cls)(model=model, args=args, train_dataset=dataset,
+                                           processing_class=tokenizer, **kwargs)
+
+
+def training_args(t: TrainingConfig, deepspeed: dict[str, Any] | None, output_dir: str) -> dict[str, Any]:
+    """TrainingConfig -> HF/TRL training arguments (shared by SFTConfig and DPOConfig)."""
+    return dict(
+        output_dir=output_dir,
+        # Without use_cpu on CPU workers accelerate ignores the process group Ray Train set up
+        # and every worker trains alone on the whole dataset.
+        use_cpu=not t.use_gpu,
+        per_device_train_batch_size=t.micro_batch_size,
+        gradient_accumulation_steps=t.grad_accum,
+        learning_rate=t.learning_rate,
+        weight_decay=t.weight_decay,
+        warmup_steps=t.warmup_steps,
+        num_train_epochs=t.epochs,
+        max_steps=t.max_steps,
+        max_length=t.seq_len,
+        # Mixed precision; TRL would default to bf16 everywhere.
+        bf16=t.dtype == "bfloat16",
+        fp16=t.dtype == "float16",
+        deepspeed=deepspeed,
+        seed=t.seed,
+        data_seed=t.seed,
+        save_strategy="no",  # rank 0 exports the model once, at the end
+        logging_steps=1,
+        logging_first_step=True,
+        report_to="none",
+        disable_tqdm=True,  # the printer callback logs one line per step instead of a bar per rank
+        dataloader_num_workers=0,
+    )
+
+
+def lora_config(lora: dict[str, Any]):
+    from peft import LoraConfig
+
+    return LoraConfig(r=lora["r"], lora_alpha=lora["alpha"], lora_dropout=lora["dropout"],
+                      target_modules=lora["target_modules"], task_type="CAUSAL_LM")
+
+
+def summarize(log_history: list[dict[str, Any]], logged: tuple[str, ...]) -> dict[str, Any]:
+    """First/last training loss and the last value of each logged metric, from TRL's logs."""
+    losses = [h["loss"] for h in log_history if "loss" in h]
+    if not losses:
+        raise RuntimeError("the trainer logged no loss: did it run any step?")
+    out: dict[str, Any] = {"loss_first": losses[0], "loss_last": losses[-1], "losses": losses}
+    for h in log_history:
+        out.update({k: h[k] for k in logged if k in h})
+        if "train_loss" in h:
+            out["train_loss"] = h["train_loss"]
+            out["train_runtime_s"] = h.get("train_runtime")
+    return out

@@ -1,0 +1,146 @@
+"""experts: one pre-instruction-tuned expert per corpus, trained with Ray Train + DeepSpeed.
+
+Per corpus (after Jiang et al. 2024, as MediPhi applies it):
+  phase1   the base model trained on the corpus's PIT task data       -> <corpus>/phase1/
+  phase2   the phase-1 model trained on task data + raw documents     -> <corpus>/expert/
+Each phase is one Ray Train `TorchTrainer` (mediphi.training: DeepSpeed ZeRO inside the loop,
+checkpoints through ray.train.report). Up to experts.max_concurrent corpora train side by side:
+each expert's trainer asks the cluster for its own workers, so on an autoscaling cluster every
+expert gets its own GPU node(s) and the experts train in parallel.
+
+Resume: a finished phase is marked done and skipped on a rerun; an unfinished one restarts from
+its last Ray Train checkpoint (same run name and storage path).
+Outputs: experts {corpus: HF dir}, phase1 {corpus: HF dir}, loss_curves.png.
+"""
+from __future__ import annotations
+
+import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from mediphi.cluster import connect
+from mediphi.config import ConfigError, RunConfig, TrainingConfig
+from mediphi.runs import RunDir, StageContext, StageDef, execute
+
+STAGE = StageDef("experts", sections=("model", "experts"), inputs=("pit",))
+
+PHASES = ("phase1", "phase2")
+MODEL_DIRS = {"phase1": "phase1", "phase2": "expert"}
+
+
+def run(config: RunConfig, run_dir: RunDir | str, force: bool = False) -> dict[str, Any]:
+    return execute(STAGE, config, run_dir, _body, force)
+
+
+def select_corpora(wanted: list[str] | None, available: list[str]) -> list[str]:
+    """experts.corpora, checked against what pit produced; None means every corpus."""
+    if wanted is None:
+        return sorted(available)
+    unknown = sorted(set(wanted) - set(available))
+    if unknown:
+        raise ConfigError(f"experts.corpora: no PIT data for {', '.join(unknown)} "
+                          f"(pit has: {', '.join(sorted(available)) or 'none'}); fix the name or add the corpus "
+                          "to prepare.corpora")
+    return sorted(dict.fromkeys(wanted))
+
+
+def _body(ctx: StageContext) -> dict[str, Any]:
+    from mediphi.models import base_model
+
+    cfg = ctx.config.experts
+    data = {phase: ctx.input("pit", phase) for phase in PHASES}
+    corpora = select_corpora(cfg.corpora, list(data["phase1"]))
+    if not corpora:
+        raise ConfigError("experts: pit produced no corpus to train an expert on")
+    base = base_model(ctx.config)
+    connect(ctx.config)
+    ctx.log.info("[experts] %d expert(s) (%s), %d at a time", len(corpora), ", ".join(corpora),
+                 min(cfg.max_concurrent, len(corpora)))
+
+    lock = threading.Lock()  # ctx.timings is shared by the expert threads
+
+    def one(corpus: str) -> dict[str, Any]:
+        return train_expert(ctx, corpus, base, {p: data[p][corpus] for p in PHASES}, lock)
+
+    # Threads only wait on Ray: each trainer's workers run in their own processes on the cluster.
+    with ThreadPoolExecutor(max_workers=min(cfg.max_concurrent, len(corpora)),
+                            thread_name_prefix="expert") as pool:
+        results = dict(zip(corpora, pool.map(one, corpora)))
+
+    outputs: dict[str, Any] = {
+        "experts": {c: r["phase2"]["model_dir"] for c, r in results.items()},
+        "phase1": {c: r["phase1"]["model_dir"] for c, r in results.items()},
+    }
+    metrics = {c: {p: _brief(r[p]["metrics"]) for p in PHASES} for c, r in results.items()}
+    outputs["loss_curves"] = plot_losses(results, ctx.out / "loss_curves.png")
+    return {"metrics": metrics, "outputs": outputs}
+
+
+def train_expert(ctx: StageContext, corpus: str, base: str, data: dict[str, str],
+                 lock: threading.Lock) -> dict[str, Any]:
+    from mediphi.training import train_causal_lm
+
+    cfg = ctx.config.experts
+    start, results = base, {}
+    for phase in PHASES:
+        key = f"{corpus}.{phase}"
+        train: TrainingConfig = getattr(cfg, phase)
+        if ctx.is_done(key):
+            ctx.log.info("[experts] %s: done in an earlier attempt, kept", key)
+            results[phase] = ctx.done_info(key)
+        else:
+            out_dir = ctx.out / corpus / MODEL_DIRS[phase]
+            card = {"title": f"expert-{corpus} ({phase})", "role": "expert" if phase == "phase2" else "pit-phase1",
+                    "corpus": corpus, "phase": phase, "base": base,
+                    "description": ("PIT phase 1: task data only" if phase == "phase1" else
+                                    "PIT phase 2: task data + raw documents, from the phase-1 model")}
+            t0 = _now()
+            result = train_causal_lm(start, data[phase], out_dir, train, name=f"{corpus}-{phase}",
+                                     storage_path=ctx.out / "ray_train", card=card,
+                                     field=f"experts.{phase}")
+            with lock:
+                ctx.timings[key] = round(_now() - t0, 3)
+            results[phase] = {"model_dir": result["model_dir"], "metrics": result["metrics"]}
+            ctx.mark_done(key, results[phase])
+            # The exported model is what is kept; the checkpoint (optimizer state: 3x the model) is spent.
+            shutil.rmtree(ctx.out / "ray_train" / f"{corpus}-{phase}", ignore_errors=True)
+            m = result["metrics"]
+            ctx.log.info("[experts] %s: %d steps, loss %.4f -> %.4f", key, m.get("steps", 0),
+                         m.get("first_loss") or float("nan"), m.get("final_loss") or float("nan"))
+        start = results[phase]["model_dir"]
+    return results
+
+
+def _now() -> float:
+    import time
+
+    return time.perf_counter()
+
+
+def _brief(m: dict[str, Any]) -> dict[str, Any]:
+    keep = ("steps", "tokens", "first_loss", "final_loss", "loss_curve", "tokens_per_s", "train_s",
+            "setup_s", "strategy", "world_size")
+    return {k: m.get(k) for k in keep}
+
+
+def plot_losses(results: dict[str, dict[str, Any]], path: Path) -> str:
+    """Training loss per optimizer step: phase 1 then phase 2, one line per expert."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7, 3.5))
+    ax = fig.subplots()
+    for corpus, r in sorted(results.items()):
+        c1 = r["phase1"]["metrics"].get("loss_curve") or []
+        c2 = r["phase2"]["metrics"].get("loss_curve") or []
+        line, = ax.plot(range(1, len(c1) + 1), c1, marker="o", ms=3, label=f"{corpus} phase 1")
+        ax.plot(range(len(c1) + 1, len(c1) + len(c2) + 1), c2, marker="s", ms=3, linestyle="--",
+                color=line.get_color(), label=f"{corpus} phase 2")
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("training loss")
+    ax.set_title("PIT experts: training loss")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    return str(path)

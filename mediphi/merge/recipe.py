@@ -1,0 +1,195 @@
+"""The merge recipe: per-expert SLERP into the base, a Ray Tune search over the multi-expert
+merge, the best merge written by mergekit, everything scored on the same validation documents.
+
+    setup      validation documents (val split only) tokenized once; the base model
+    experts    each expert merged into the base on disk        -> per_expert/<corpus>
+    search     Tune trials merge in memory and score           -> tune/, trials.json
+    merged     the best parameters merged again on disk        -> merged/
+    report     base, per-expert, merged scores; trials chart   -> trials.png
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from mediphi.cluster import connect
+from mediphi.merge.methods import EXPERT_METHODS, MULTI_METHODS, MultiMethod, expert_config, mergekit_config
+from mediphi.merge.report import plot_trials
+from mediphi.merge.scoring import count_scored_tokens, read_val_docs, tokenize_batches, val_score
+from mediphi.merge.search import best_trial, run_search
+from mediphi.models import base_model, is_local_model, load_causal_lm, load_tokenizer, write_model_card
+from mediphi.runs import StageContext, write_json_atomic
+
+SCORE_RTOL = 1e-4  # in-memory (Tune worker) vs on-disk (driver) scores: thread counts change sums
+
+
+def body(ctx: StageContext) -> dict[str, Any]:
+    cfg = ctx.config.merge
+    connect(ctx.config)
+    base = base_model(ctx.config)
+    if not is_local_model(base):
+        raise ValueError(f"merge reads weights from disk: model.base must be a local HF dir, got {base}")
+    experts: dict[str, str] = ctx.input("experts", "experts")
+    corpora: dict[str, dict[str, str]] = ctx.input("prepare", "corpora")
+
+    # -- setup: the documents every model is judged on
+    docs = read_val_docs({c: splits["val"] for c, splits in corpora.items()}, cfg.val_docs)
+    batches = tokenize_batches(load_tokenizer(base), docs.texts, cfg.val_max_tokens)
+    if count_scored_tokens(batches) == 0:
+        raise ValueError("the validation documents are too short to score (fewer than 2 tokens each)")
+    ctx.log.info("validation: %d documents, %d scored tokens", len(docs.texts), count_scored_tokens(batches))
+
+    # -- experts: each one merged back into the base
+    per_expert = {}
+    with ctx.timed("per_expert"):
+        for corpus in sorted(experts):
+            per_expert[corpus] = merge_expert(ctx, corpus, base, experts[corpus])
+
+    # -- search: Tune picks the multi-expert parameters
+    method = MULTI_METHODS[cfg.multi_method]
+    with ctx.timed("search"):
+        rows, best = search(ctx, method, base, per_expert, batches)
+
+    # -- merged: the winner, written by mergekit like any other merge
+    merged = ctx.out / "merged"
+    with ctx.timed("merged"):
+        if not ctx.is_done("merged"):
+            run_mergekit(
+                mergekit_config(method, base, per_expert, best["params"], cfg.dtype), merged,
+                card={"title": "mediphi merged experts", "role": "merged",
+                      "description": f"{method.name} merge of the per-expert models "
+                                     f"({', '.join(sorted(per_expert))}) chosen by a Ray Tune search on "
+                                     "the validation split; mergekit_config.yml has the exact recipe.",
+                      "base": base, "method": method.name, "params": json.dumps(best["params"]),
+                      "experts": json.dumps(per_expert)},
+                seed=ctx.config.run.seed,
+            )
+            ctx.mark_done("merged", {"params": best["params"]})
+
+    # -- report: every model on the same documents
+    with ctx.timed("scoring"):
+        base_score = score_dir(base, batches, cfg.dtype)
+        expert_scores = {c: score_dir(p, batches, cfg.dtype) for c, p in per_expert.items()}
+        on_disk = score_dir(str(merged), batches, cfg.dtype)
+    in_memory = best["score"]
+    match = math.isclose(on_disk, in_memory, rel_tol=SCORE_RTOL)
+    if not match:
+        msg = (f"the on-disk merge scores {on_disk:.6f} but its trial scored {in_memory:.6f}: "
+               "the written model is not the one Tune chose")
+        if not method.stochastic:
+            raise RuntimeError(msg)
+        ctx.log.warning("%s (expected for %s: its random pruning draws differ)", msg, method.name)
+    references = {"base": base_score,
+                  **{f"expert {c} ({cfg.expert_method})": s for c, s in expert_scores.items()}}
+    plot = plot_trials(rows, best, references, method.name, ctx.out / "trials.png")
+
+    failed = sum(r["score"] is None for r in rows)
+    return {
+        "counts": {
+            "val_docs": {"in": docs.available, "kept": len(docs.texts),
+                         "filtered": docs.available - len(docs.texts)},
+            "experts": len(per_expert),
+            "trials": len(rows),
+            "trials_failed": failed,
+        },
+        "outputs": {"per_expert": per_expert, "merged": str(merged), "best_params": best["params"],
+                    "trials": str(ctx.out / "trials.json"), "plot": str(plot)},
+        "metrics": {
+            "method": method.name,
+            "val_docs": len(docs.texts),
+            "val_doc_ids": docs.doc_ids,
+            "val_tokens": count_scored_tokens(batches),
+            "best_trial": best["trial"],
+            "scores": {"base": base_score, "per_expert": expert_scores,
+                       "merged_in_memory": in_memory, "merged_on_disk": on_disk},
+            "score_abs_diff": abs(on_disk - in_memory),
+            "scores_match": match,
+        },
+    }
+
+
+# ----------------------------------------------------------------------------- steps
+def merge_expert(ctx: StageContext, corpus: str, base: str, expert: str) -> str:
+    cfg = ctx.config.merge
+    out = ctx.out / "per_expert" / corpus
+    key = f"expert-{corpus}"
+    if ctx.is_done(key):
+        return str(out)
+    ctx.log.info("merging the %s expert into the base (%s, t=%.2f)", corpus, cfg.expert_method, cfg.expert_t)
+    run_mergekit(
+        expert_config(EXPERT_METHODS[cfg.expert_method], base, expert, cfg.expert_t, cfg.dtype), out,
+        card={"title": f"mediphi {corpus} expert, merged into the base", "role": "per-expert merge",
+              "description": f"The {corpus} expert merged back into the base with {cfg.expert_method} "
+                             f"(t={cfg.expert_t}); mergekit_config.yml has the exact recipe.",
+              "base": base, "expert": expert, "method": cfg.expert_method, "t": cfg.expert_t},
+        seed=ctx.config.run.seed,
+    )
+    ctx.mark_done(key, {"dir": str(out), "method": cfg.expert_method, "t": cfg.expert_t})
+    return str(out)
+
+
+def search(ctx: StageContext, method: MultiMethod, base: str, per_expert: dict[str, str],
+           batches: list) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Tune's trials and the best one; a finished search is read back from its done marker."""
+    if ctx.is_done("search"):
+        info = ctx.done_info("search")
+        return info["trials"], info["best"]
+    cfg = ctx.config.merge
+    storage = ctx.out / "tune"
+    # A search that died restarts whole; it is seeded, so it proposes the same parameters again.
+    shutil.rmtree(storage, ignore_errors=True)
+    ctx.log.info("searching %s parameters %s over %d trials", method.name, list(method.searched),
+                 cfg.tune_samples)
+    rows = run_search(method, base, per_expert, batches, density=cfg.density, weight=cfg.weight,
+                      samples=cfg.tune_samples, max_concurrent=cfg.tune_max_concurrent, dtype=cfg.dtype,
+                      seed=ctx.config.run.seed, storage=storage)
+    for row in rows:  # relative, so the run dir can move
+        row["path"] = os.path.relpath(row["path"], ctx.out) if row["path"] else None
+    best = best_trial(rows)
+    write_json_atomic(ctx.out / "trials.json", {
+        "method": method.name, "metric": "score = -(mean token NLL) on the validation documents",
+        "searched": list(method.searched),
+        "ranges": {"density": list(cfg.density), "weight": list(cfg.weight)},
+        "best_trial": best["trial"], "best_params": best["params"], "trials": rows,
+    })
+    ctx.mark_done("search", {"trials": rows, "best": best})
+    return rows, best
+
+
+# ----------------------------------------------------------------------------- helpers
+def run_mergekit(config: dict[str, Any], out: Path, card: dict[str, Any], seed: int) -> Path:
+    """mergekit's on-disk merge into a scratch dir, completed and checked, then moved into place."""
+    from mergekit.config import MergeConfiguration
+    from mergekit.merge import MergeOptions, run_merge
+
+    tmp = out.parent / f".{out.name}.partial"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    run_merge(MergeConfiguration.model_validate(config), str(tmp),
+              options=MergeOptions(device="cpu", copy_tokenizer=True, lazy_unpickle=False,
+                                   random_seed=seed, quiet=True))
+    write_model_card(tmp, card)  # our card; mergekit's recipe stays in mergekit_config.yml
+    check_hf_dir(tmp)
+    shutil.rmtree(out, ignore_errors=True)
+    os.replace(tmp, out)
+    return out
+
+
+def check_hf_dir(path: Path) -> None:
+    """Weights, config, tokenizer with a chat template, model card: what downstream stages load."""
+    problems = [f"no {name}" for name in ("config.json", "README.md", "mergekit_config.yml")
+                if not (path / name).is_file()]
+    if not list(path.glob("*.safetensors")):
+        problems.append("no safetensors weights")
+    if not load_tokenizer(str(path)).chat_template:
+        problems.append("no chat template (the base model's tokenizer has none)")
+    if problems:
+        raise RuntimeError(f"merge output {path} is incomplete: {'; '.join(problems)}")
+
+
+def score_dir(path: str, batches: list, dtype: str) -> float:
+    return val_score(load_causal_lm(path, dtype), batches)

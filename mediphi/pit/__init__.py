@@ -1,0 +1,232 @@
+"""pit: pre-instruction-tuning data, per corpus (Jiang et al. 2024, "Instruction-tuned language
+models are better knowledge learners": train on QA-style task data first, then on task data
+mixed with the documents).
+
+Recipe, per corpus (resumable: a finished corpus is skipped when the stage reruns):
+  1. documents  the first pit.max_docs_per_corpus train documents by doc_id (never val or eval)
+  2. teacher    one chat per (document, task) through pit.teacher over Ray Data
+  3. parse      each reply -> task data | filtered | quarantined, with the reason (tasks.py)
+  4. phase1     the task data as chats in the base tokenizer's template, packed to pit.seq_len
+  5. phase2     the task data plus the raw documents (title + text), packed the same way
+Outputs, all Parquet: task_data/<corpus> (doc_id, corpus, task, prompt, response),
+phase1/<corpus> and phase2/<corpus> (input_ids: list<int32> of exactly pit.seq_len tokens),
+quarantine/<corpus> (doc_id, corpus, task, reply, reason).
+Counts are per (document, task) pair: in = kept + filtered + quarantined.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import ray.data
+
+from mediphi.cluster import connect
+from mediphi.config import PitSection, RunConfig
+from mediphi.engines import sampling_params
+from mediphi.engines.ray_data import generate_column
+from mediphi.models import base_model, load_tokenizer
+from mediphi.pit.packing import PACKED_SCHEMA, block_plan, order_key, pack, tokenize
+from mediphi.pit.tasks import FILTERED, KEPT, QUARANTINED, TASKS
+from mediphi.runs import RunDir, StageContext, StageDef, execute
+
+STAGE = StageDef("pit", sections=("model", "pit"), inputs=("prepare",))
+
+TASK_SCHEMA = pa.schema([(c, pa.string()) for c in ("doc_id", "corpus", "task", "prompt", "response")])
+QUARANTINE_SCHEMA = pa.schema([(c, pa.string()) for c in ("doc_id", "corpus", "task", "reply", "reason")])
+PHASES = ("phase1", "phase2")
+OUTPUTS = ("task_data", *PHASES, "quarantine")
+
+
+def run(config: RunConfig, run_dir: RunDir | str, force: bool = False) -> dict[str, Any]:
+    return execute(STAGE, config, run_dir, _body, force)
+
+
+def _body(ctx: StageContext) -> dict[str, Any]:
+    connect(ctx.config)
+    corpora = ctx.input("prepare", "corpora")
+    base = base_model(ctx.config)
+    results = {}
+    for corpus in sorted(corpora):
+        if ctx.is_done(corpus):
+            ctx.log.info("[pit] %s: done in an earlier run, skipped", corpus)
+            results[corpus] = ctx.done_info(corpus)
+            continue
+        with ctx.timed(corpus):
+            results[corpus] = _corpus(ctx, corpus, corpora[corpus]["train"], base)
+        ctx.mark_done(corpus, results[corpus])
+    return _manifest(ctx.out, results)
+
+
+# ----------------------------------------------------------------------------- one corpus
+def _corpus(ctx: StageContext, corpus: str, train_dir: str, base: str) -> dict[str, Any]:
+    cfg, seed = ctx.config.pit, ctx.config.run.seed
+    out = _paths(ctx.out, corpus)
+    for path in out.values():  # files a crashed attempt left behind
+        shutil.rmtree(path, ignore_errors=True)
+
+    docs = select_documents(train_dir, cfg.max_docs_per_corpus)
+    n_docs = docs.count()
+    ctx.log.info("[pit] %s: %d train documents x %d tasks -> teacher", corpus, n_docs, len(cfg.tasks))
+    with ctx.timed(f"{corpus}.teacher"):
+        replies = teach(docs, cfg, base, seed).materialize()
+    tally = Counter((r["task"], r["status"], r["reason"])
+                    for r in replies.select_columns(["task", "status", "reason"]).iter_rows())
+
+    kept = replies.filter(lambda r: r["status"] == KEPT)
+    write_parquet(kept.select_columns(TASK_SCHEMA.names), out["task_data"], TASK_SCHEMA)
+    write_parquet(replies.filter(lambda r: r["status"] == QUARANTINED).select_columns(QUARANTINE_SCHEMA.names),
+                  out["quarantine"], QUARANTINE_SCHEMA)
+
+    tok = load_tokenizer(base)
+    task_texts = kept.map(_chat_text, fn_kwargs={"seed": seed})
+    doc_texts = docs.map(_document_text, fn_kwargs={"seed": seed})
+    phases = {}
+    with ctx.timed(f"{corpus}.pack"):
+        for phase, texts in (("phase1", task_texts), ("phase2", task_texts.union(doc_texts))):
+            phases[phase] = pack_phase(texts, base, cfg.seq_len, tok.pad_token_id, out[phase])
+
+    info = _corpus_info(n_docs, tally, phases)
+    c = info["counts"]
+    ctx.log.info("[pit] %s: %d pairs -> kept %d, filtered %d, quarantined %d; phase1 %d tokens in %d rows, "
+                 "phase2 %d tokens in %d rows", corpus, c["in"], c["kept"], c["filtered"], c["quarantined"],
+                 phases["phase1"]["tokens"], phases["phase1"]["sequences"],
+                 phases["phase2"]["tokens"], phases["phase2"]["sequences"])
+    return info
+
+
+def select_documents(train_dir: str, limit: int | None) -> ray.data.Dataset:
+    """Train split only (eval items must never reach training): the first `limit` by doc_id.
+
+    Read on the driver with pyarrow: the ids first, then only the chosen rows. Every document
+    costs a teacher call per task, so a corpus PIT can afford fits the driver many times over
+    (33k PubMed abstracts are ~50 MB), while a Ray Data read and sort of a few files costs seconds
+    of task scheduling and a shuffle into hundreds of partitions.
+    """
+    ids = sorted(pq.read_table(train_dir, columns=["doc_id"]).column("doc_id").to_pylist())[:limit]
+    table = pq.read_table(train_dir, columns=["doc_id", "corpus", "title", "text"],
+                          filters=pc.field("doc_id").isin(ids)).sort_by("doc_id")
+    ds = ray.data.from_arrow(table)
+    # Source order all the way through: task data comes out in the same order on every run.
+    ds.context.execution_options.preserve_order = True
+    return ds
+
+
+def teach(docs: ray.data.Dataset, cfg: PitSection, base: str, seed: int) -> ray.data.Dataset:
+    """Every (document, task) pair with the teacher's reply parsed: status, reason, prompt, response."""
+    chats = docs.flat_map(_teacher_chats, fn_kwargs={"tasks": list(cfg.tasks), "max_chars": cfg.doc_max_chars})
+    # Blocks of one engine batch each, so every engine replica gets work (a block goes to one).
+    chats = chats.repartition(target_num_rows_per_block=cfg.teacher.batch_size)
+    replies = generate_column(chats, cfg.teacher, base, "chat", "reply", sampling_params(cfg.teacher, seed=seed))
+    return replies.map(_parse_reply)
+
+
+def pack_phase(texts: ray.data.Dataset, tokenizer: str, seq_len: int, pad_id: int, out: Path) -> dict[str, int]:
+    tokens = tokenize(texts, tokenizer).materialize()
+    n_tokens = sum(int(b["n_tokens"].sum()) for b in tokens.select_columns(["n_tokens"]).iter_batches(
+        batch_format="numpy"))  # on the driver: a Ray Data aggregate would shuffle
+    rows, dropped, pad = block_plan(n_tokens, seq_len)
+    write_parquet(pack(tokens, seq_len, pad_id), out, PACKED_SCHEMA)
+    return {"texts": tokens.count(), "tokens": n_tokens, "sequences": rows, "dropped_tokens": dropped,
+            "pad_tokens": pad}
+
+
+# ----------------------------------------------------------------------------- row functions
+def cut(text: str, max_chars: int) -> str:
+    """At most max_chars, ending on a word boundary when one is near."""
+    if len(text) <= max_chars:
+        return text
+    head = text[:max_chars]
+    space = head.rfind(" ")
+    return head[:space] if space > max_chars * 0.8 else head
+
+
+def document(row: dict[str, Any]) -> str:
+    return f"{row['title']}\n\n{row['text']}" if row.get("title") else row["text"]
+
+
+def _teacher_chats(row: dict[str, Any], tasks: list[str], max_chars: int) -> list[dict[str, Any]]:
+    doc = cut(document(row), max_chars)
+    return [{"doc_id": row["doc_id"], "corpus": row["corpus"], "task": name, "doc": doc,
+             "chat": json.dumps([{"role": "user", "content": TASKS[name].teacher_prompt(doc)}])}
+            for name in tasks]
+
+
+def _parse_reply(row: dict[str, Any]) -> dict[str, Any]:
+    task = TASKS[row["task"]]
+    parsed = task.parse(row["reply"], row["doc"])
+    prompt, response = task.training_pair(parsed, row["doc"]) if parsed.status == KEPT else ("", "")
+    return {"doc_id": row["doc_id"], "corpus": row["corpus"], "task": row["task"], "reply": row["reply"],
+            "status": parsed.status, "reason": parsed.reason, "prompt": prompt, "response": response}
+
+
+def _chat_text(row: dict[str, Any], seed: int) -> dict[str, Any]:
+    return {"key": order_key(seed, row["doc_id"], row["task"]), "prompt": row["prompt"],
+            "response": row["response"], "text": ""}
+
+
+def _document_text(row: dict[str, Any], seed: int) -> dict[str, Any]:
+    # The whole document: doc_max_chars only bounds teacher prompts; phase 2 learns the full text.
+    return {"key": order_key(seed, row["doc_id"], "document"), "prompt": "", "response": "",
+            "text": document(row)}
+
+
+# ----------------------------------------------------------------------------- io and summary
+def _paths(out: Path, corpus: str) -> dict[str, Path]:
+    return {name: out / name / corpus for name in OUTPUTS}
+
+
+def write_parquet(ds: ray.data.Dataset, path: Path, schema: pa.Schema) -> None:
+    """Ray Data writes no file for zero rows; readers still need the columns, so write them."""
+    ds.write_parquet(str(path))
+    if not any(path.glob("*.parquet")):
+        path.mkdir(parents=True, exist_ok=True)
+        pq.write_table(schema.empty_table(), path / "empty.parquet")
+
+
+def _corpus_info(n_docs: int, tally: Counter, phases: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """tally counts (task, status, reason) over the corpus's (document, task) pairs."""
+    by_status, by_task = Counter(), Counter()
+    reasons = {FILTERED: Counter(), QUARANTINED: Counter()}
+    for (task, status, reason), n in tally.items():
+        by_status[status] += n
+        if status == KEPT:
+            by_task[task] += n
+        else:
+            reasons[status][reason] += n
+    return {
+        "counts": {"docs": n_docs, "in": sum(tally.values()), "kept": by_status[KEPT],
+                   "filtered": by_status[FILTERED], "quarantined": by_status[QUARANTINED]},
+        "tasks": dict(sorted(by_task.items())),
+        "filter_reasons": dict(sorted(reasons[FILTERED].items())),
+        "quarantine_reasons": dict(sorted(reasons[QUARANTINED].items())),
+        **phases,
+    }
+
+
+def _manifest(out: Path, results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    infos = list(results.values())
+
+    def added(key: str) -> dict[str, int]:
+        return dict(sum((Counter(info[key]) for info in infos), Counter()))
+
+    counts: dict[str, Any] = {c: info["counts"] for c, info in results.items()}
+    counts.update({k: sum(info["counts"][k] for info in infos) for k in ("docs", "in", "kept", "filtered",
+                                                                          "quarantined")})
+    metrics = {
+        "tasks": added("tasks"),
+        "tokens": {ph: sum(info[ph]["tokens"] for info in infos) for ph in PHASES},
+        "sequences": {ph: sum(info[ph]["sequences"] for info in infos) for ph in PHASES},
+        "quarantine_reasons": added("quarantine_reasons"),
+        "filter_reasons": added("filter_reasons"),
+        "per_corpus": {c: {k: v for k, v in info.items() if k != "counts"} for c, info in results.items()},
+    }
+    outputs: dict[str, Any] = {name: {c: str(_paths(out, c)[name]) for c in results}
+                               for name in ("task_data", *PHASES)}
+    outputs["quarantine"] = str(out / "quarantine")
+    return {"counts": counts, "metrics": metrics, "outputs": outputs}

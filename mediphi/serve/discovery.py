@@ -1,0 +1,51 @@
+"""Which models a run has: served names -> HF directories, from whichever stage manifests exist.
+
+Served names: "base", "expert-<corpus>", "merged", "aligned". A group (what evaluate.models and the
+app's `groups` argument name) selects names: base, experts, merged, aligned.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from mediphi.runs import RunDir
+
+GROUPS = ("base", "experts", "merged", "aligned")
+
+
+def _complete_output(rd: RunDir, stage: str, key: str) -> Any:
+    """An output of a complete manifest with './' paths made absolute; None where there is none."""
+    m = rd.read_manifest(stage)
+    if not m or m.get("status") != "complete" or key not in m.get("outputs", {}):
+        return None
+    return rd.output(stage, key)
+
+
+def discover_models(rd: RunDir, base: str | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """(models, sources): the run's trained models, and the hash of each manifest they came from.
+
+    The hashes go into the serve manifest so that retraining a model at the same path still
+    changes what evaluation depends on.
+    """
+    models: dict[str, str] = {}
+    if base:
+        models["base"] = base
+    for corpus, path in sorted((_complete_output(rd, "experts", "experts") or {}).items()):
+        models[f"expert-{corpus}"] = path
+    for stage, key, name in (("merge", "merged", "merged"), ("align", "aligned", "aligned")):
+        path = _complete_output(rd, stage, key)
+        if path:
+            models[name] = path
+    sources = {s: rd.read_manifest(s)["hash"] for s in ("experts", "merge", "align")
+               if (rd.read_manifest(s) or {}).get("status") == "complete"}
+    return models, sources
+
+
+def group_of(name: str) -> str:
+    return "experts" if name.startswith("expert-") else name
+
+
+def select_groups(models: dict[str, str], groups: list[str] | tuple[str, ...]) -> dict[str, str]:
+    unknown = sorted(set(groups) - set(GROUPS))
+    if unknown:
+        raise ValueError(f"unknown model group(s) {unknown}; groups: {', '.join(GROUPS)}")
+    return {n: p for n, p in models.items() if group_of(n) in groups}

@@ -1,0 +1,153 @@
+"""The OpenAI API subset the app speaks: request schemas, response bodies, error bodies.
+
+Requests are validated here, before any model work, so a bad request always gets a 4xx that names
+the offending field (OpenAI's error shape) and never reaches a model replica.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class APIError(Exception):
+    """An error the client caused (or a server fault), rendered as OpenAI's error JSON."""
+
+    def __init__(self, status: int, message: str, type: str = "invalid_request_error",
+                 param: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.type, self.param, self.code = status, message, type, param, code
+
+    def __reduce__(self):  # raised in a replica, re-raised in the ingress: keep every field
+        return (APIError, (self.status, self.message, self.type, self.param, self.code))
+
+    def body(self) -> dict[str, Any]:
+        return error_body(self.message, self.type, self.param, self.code)
+
+
+def error_body(message: str, type: str = "invalid_request_error", param: str | None = None,
+               code: str | None = None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": type, "param": param, "code": code}}
+
+
+class _Request(BaseModel):
+    # Unknown OpenAI fields (user, presence_penalty ...) are ignored, as OpenAI-compatible servers do.
+    model_config = ConfigDict(extra="ignore")
+
+    model: str = Field(..., min_length=1)
+    max_tokens: int | None = Field(None, ge=0)
+    temperature: float = Field(1.0, ge=0.0, le=2.0)
+    top_p: float = Field(1.0, gt=0.0, le=1.0)
+    stop: str | list[str] | None = Field(None, validate_default=True)
+    seed: int | None = Field(None, ge=-(2**63), lt=2**64)  # what torch.manual_seed takes
+    n: int = 1
+    stream: bool = False
+
+    @field_validator("n")
+    @classmethod
+    def _one_choice(cls, v: int) -> int:
+        if v != 1:
+            raise ValueError("n > 1 is not supported: send one request per sample")
+        return v
+
+    @field_validator("stream")
+    @classmethod
+    def _no_stream(cls, v: bool) -> bool:
+        if v:
+            raise ValueError("stream=true is not supported: send stream=false")
+        return v
+
+    @field_validator("stop")
+    @classmethod
+    def _stop_list(cls, v: str | list[str] | None) -> list[str]:
+        stops = [v] if isinstance(v, str) else list(v or [])
+        if len(stops) > 4:
+            raise ValueError("at most 4 stop sequences")
+        return [s for s in stops if s]
+
+
+class CompletionRequest(_Request):
+    prompt: str | list[str]
+    echo: bool = False
+    logprobs: int | None = Field(None, ge=0, le=5)
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompts(cls, v: str | list[str]) -> str | list[str]:
+        prompts = [v] if isinstance(v, str) else v
+        if not prompts:
+            raise ValueError("give at least one prompt")
+        if any(not p for p in prompts):
+            raise ValueError("prompts must not be empty")
+        return v
+
+    @model_validator(mode="after")
+    def _tokens_or_echo(self) -> "CompletionRequest":
+        if self.max_tokens == 0 and not self.echo:
+            raise ValueError("max_tokens=0 is only meaningful with echo=true (prompt logprobs)")
+        return self
+
+    @property
+    def prompts(self) -> list[str]:
+        return [self.prompt] if isinstance(self.prompt, str) else list(self.prompt)
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class ChatRequest(_Request):
+    messages: list[ChatMessage] = Field(..., min_length=1)
+    logprobs: bool = False
+
+    @field_validator("max_tokens")
+    @classmethod
+    def _positive(cls, v: int | None) -> int | None:
+        if v == 0:
+            raise ValueError("max_tokens must be at least 1")
+        return v
+
+    @field_validator("logprobs")
+    @classmethod
+    def _no_logprobs(cls, v: bool) -> bool:
+        if v:
+            raise ValueError("chat logprobs are not supported: use /v1/completions with echo and logprobs")
+        return v
+
+
+# OpenAI's defaults: legacy completions stop after 16 tokens; chat runs to the model's limit.
+COMPLETION_DEFAULT_MAX_TOKENS = 16
+
+
+def _id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:24]}"
+
+
+def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
+    return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens}
+
+
+def completion_body(model: str, results: list[dict[str, Any]]) -> dict[str, Any]:
+    choices = [{"index": i, "text": r["text"], "logprobs": r.get("logprobs"),
+                "finish_reason": r["finish_reason"]} for i, r in enumerate(results)]
+    return {"id": _id("cmpl"), "object": "text_completion", "created": int(time.time()), "model": model,
+            "choices": choices,
+            "usage": usage(sum(r["prompt_tokens"] for r in results), sum(r["completion_tokens"] for r in results))}
+
+
+def chat_body(model: str, result: dict[str, Any]) -> dict[str, Any]:
+    return {"id": _id("chatcmpl"), "object": "chat.completion", "created": int(time.time()), "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": result["text"]},
+                         "logprobs": None, "finish_reason": result["finish_reason"]}],
+            "usage": usage(result["prompt_tokens"], result["completion_tokens"])}
+
+
+def models_body(names: list[str], created: int) -> dict[str, Any]:
+    return {"object": "list",
+            "data": [{"id": n, "object": "model", "created": created, "owned_by": "mediphi"} for n in names]}

@@ -1,0 +1,119 @@
+"""What the teacher and the judge are asked, and how their replies are read.
+
+Teacher, three turns per spec (kept short: the demo teacher is a 135M model on two cores):
+  instruction  a meta-prompt naming the task, document type, difficulty and answer format, with
+               the task's template as an example
+  input        the seed document rewritten as the document type, fitted to the instruction
+  output       the answer to exactly what the student will see: instruction + "\n\n" + input
+Judge: one prompt per criterion showing only the fields that criterion judges; the score is read
+from the judge's log-likelihoods of "1".."5" (expected value under their softmax), so it is
+always in [1, 5] even when a weak judge would not write a parsable number.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from mediphi.synthesize.taxonomy import DIFFICULTY_LEVELS, JUDGE_CRITERIA, OUTPUT_FORMATS, SCORE_CHOICES, TASK_TYPES
+
+JSON_REQUIREMENT = "Answer with a single JSON object."
+
+
+def user(content: str) -> list[dict[str, str]]:
+    return [{"role": "user", "content": content}]
+
+
+# ----------------------------------------------------------------------------- teacher
+def instruction_prompt(task_type: str, document_type: str, output_format: str, difficulty_level: int) -> str:
+    task = TASK_TYPES[task_type]
+    return (
+        "Write one instruction for a clinical language task.\n"
+        f"Task: {task.name.replace('_', ' ')}: {task.description}.\n"
+        f"It is applied to a {document_type.lower()}.\n"
+        f"Difficulty {difficulty_level} of 6: {DIFFICULTY_LEVELS[difficulty_level]}.\n"
+        f"The answer must be {OUTPUT_FORMATS[output_format]}.\n"
+        f"Example: {task.example(document_type)}\n"
+        "Reply with the instruction only."
+    )
+
+
+def input_prompt(document_type: str, instruction: str, seed_document: str) -> str:
+    return (
+        f"Write a realistic {document_type.lower()} based on the source text below, suited to this "
+        f"instruction: \"{instruction}\". Keep the source's medical facts. Reply with the document only."
+        f"\n\nSource:\n{seed_document}"
+    )
+
+
+def student_prompt(instruction: str, input_text: str) -> str:
+    """The user turn of a MediFlow example: what the teacher answers and what SFT/DPO train on."""
+    return f"{instruction}\n\n{input_text}"
+
+
+_LABEL = re.compile(r"^\s*(?:(?:here\s+is|here's)\b[^:\n]*:|(?:new\s+)?instruction\s*:)\s*", re.IGNORECASE)
+
+
+def clean_instruction(reply: str, output_format: str) -> str:
+    """The teacher's instruction without a leading label or quotes; JSON rows state the format."""
+    text = _LABEL.sub("", reply.replace("**", "")).strip().strip('"').strip()
+    if text and output_format == "json" and "json" not in text.lower():
+        text = f"{text} {JSON_REQUIREMENT}"
+    return text
+
+
+def clean_text(reply: str) -> str:
+    return reply.replace("**", "").strip()
+
+
+# ----------------------------------------------------------------------------- checks
+_WORD = re.compile(r"\w+")
+
+
+def degenerate(text: str, min_chars: int) -> str:
+    """Why a teacher reply is unusable ("empty", "too_short", "repetitive"), or "" if it is usable."""
+    if not text.strip():
+        return "empty"
+    if len(text.strip()) < min_chars:
+        return "too_short"
+    words = _WORD.findall(text.lower())
+    if len(words) >= 12 and len(set(words)) / len(words) < 0.25:
+        return "repetitive"  # a greedy small model caught in a loop
+    return ""
+
+
+def parse_json_object(reply: str) -> dict[str, Any] | None:
+    """The first {...} in a reply, parsed, if it is a non-empty JSON object; None otherwise.
+
+    Prose around the object (a weak model's "Here is the JSON:") is dropped; text is never
+    wrapped into JSON to make it pass.
+    """
+    start = reply.find("{")
+    if start < 0:
+        return None
+    try:
+        obj, _ = json.JSONDecoder().raw_decode(reply, start)
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) and obj else None
+
+
+# ----------------------------------------------------------------------------- judge
+def judge_prompt(criterion: str, row: dict[str, Any]) -> str:
+    question, fields = JUDGE_CRITERIA[criterion]
+    document = row["input_data"].lower()
+    labels = {"instruction": "Instruction", "input": f"Input ({document})", "output": "Response"}
+    shown = "\n".join(f"{labels[f]}:\n{row[f]}\n" for f in fields)
+    scale = "1 (trivial) to 5 (expert)" if criterion == "difficulty" else "1 (poor) to 5 (excellent)"
+    return (f"You review synthetic clinical training data.\n\n{shown}\n{question.format(document=document)}\n"
+            f"Rate from {scale}. Answer with one digit.")
+
+
+def expected_score(logliks: list[float]) -> float:
+    """E[score] under the softmax of the choices' log-likelihoods; NaN if any is not finite."""
+    if len(logliks) != len(SCORE_CHOICES) or not all(math.isfinite(x) for x in logliks):
+        return math.nan
+    top = max(logliks)
+    weights = [math.exp(x - top) for x in logliks]
+    return sum(int(c) * w for c, w in zip(SCORE_CHOICES, weights)) / sum(weights)

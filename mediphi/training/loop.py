@@ -1,0 +1,111 @@
+"""The per-worker causal-LM training loop run by Ray Train: setup, resume, train, export."""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import ray.train
+import torch
+import torch.distributed as dist
+
+from mediphi.config import TrainingConfig
+from mediphi.training.checkpoint import TrainerState, export_model, report_checkpoint, restore
+from mediphi.training.strategies import build_strategy
+
+log = logging.getLogger("mediphi.training")
+
+
+def train_loop_per_worker(config: dict[str, Any]) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    cfg = TrainingConfig.model_validate(config["training"])
+    context = ray.train.get_context()
+    rank, world = context.get_world_rank(), context.get_world_size()
+    total_steps = config["total_steps"]
+
+    # -- setup: model, optimizer, and where an interrupted run left off
+    t_setup = time.perf_counter()
+    torch.manual_seed(cfg.seed)
+    strategy = build_strategy(config["model_path"], cfg, config["deepspeed"])
+    state = restore(strategy)
+    setup_s = time.perf_counter() - t_setup
+    if rank == 0:
+        log.info("[%s] %s on %d worker(s): step %d of %d (setup %.1fs)", config["name"], strategy.name,
+                 world, state.step, total_steps, setup_s)
+
+    # -- train: optimizer steps until total_steps, epoch after epoch over this worker's shard
+    batches = micro_batches(ray.train.get_dataset_shard("train"), cfg.micro_batch_size, strategy.device,
+                            skip=state.step * cfg.grad_accum)
+    start_step, start_tokens, window = state.step, state.tokens, []
+    t_train = time.perf_counter()
+
+    def metrics() -> dict[str, Any]:
+        return summary(state, strategy.name, world, setup_s, time.perf_counter() - t_train,
+                       state.step - start_step, state.tokens - start_tokens)
+
+    while state.step < total_steps:
+        input_ids = next(batches)
+        loss, boundary = strategy.micro_step(input_ids)
+        window.append(loss)
+        if not boundary:
+            continue
+        state.step += 1
+        state.tokens += input_ids.numel() * cfg.grad_accum * world
+        state.loss_curve.append(mean_over_workers(torch.stack(window).mean(), world))
+        window = []
+        if rank == 0:
+            log.info("[%s] step %d/%d loss %.4f", config["name"], state.step, total_steps,
+                     state.loss_curve[-1])
+        if cfg.checkpoint_every and state.step % cfg.checkpoint_every == 0 and state.step < total_steps:
+            report_checkpoint(strategy, state, metrics(), rank)
+
+    # -- save: the HF model first, then the final checkpoint whose metrics the driver returns
+    final = metrics()
+    card = {**config["card"], "steps": state.step, "final_loss": final["final_loss"],
+            "strategy": strategy.name, "world_size": world}
+    export_model(strategy, rank, config["model_path"], config["out_dir"], card)
+    report_checkpoint(strategy, state, final, rank)
+
+
+def micro_batches(shard, batch_size: int, device: torch.device, skip: int = 0) -> Iterator[torch.Tensor]:
+    """Endless [batch, seq_len] token tensors, one epoch after another; `skip` resumes mid-run."""
+    seen = 0
+    while True:
+        yielded = 0
+        # Packed rows all have seq_len tokens: a plain [batch, seq_len] tensor, no padding or mask.
+        for batch in shard.iter_torch_batches(batch_size=batch_size, dtypes=torch.int64, device=device,
+                                              drop_last=True):
+            yielded += 1
+            seen += 1
+            if seen > skip:
+                yield batch["input_ids"]
+        if yielded == 0:
+            raise ValueError(f"a worker's data shard has fewer than micro_batch_size={batch_size} rows: "
+                             f"use fewer workers, a smaller micro batch, or more data")
+
+
+def mean_over_workers(value: torch.Tensor, world: int) -> float:
+    if world > 1 and dist.is_initialized():
+        value = value.clone()
+        dist.all_reduce(value, op=dist.ReduceOp.SUM)
+        value /= world
+    return round(float(value), 6)
+
+
+def summary(state: TrainerState, strategy: str, world: int, setup_s: float, train_s: float,
+            steps_this_run: int, tokens_this_run: int) -> dict[str, Any]:
+    curve = state.loss_curve
+    return {
+        "steps": state.step,
+        "tokens": state.tokens,
+        "first_loss": curve[0] if curve else None,
+        "final_loss": curve[-1] if curve else None,
+        "loss_curve": curve,
+        "steps_this_run": steps_this_run,
+        "setup_s": round(setup_s, 3),
+        "train_s": round(train_s, 3),
+        "tokens_per_s": round(tokens_this_run / train_s, 1) if steps_this_run else None,
+        "strategy": strategy,
+        "world_size": world,
+    }

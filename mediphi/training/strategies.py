@@ -1,0 +1,155 @@
+"""How a worker steps, saves, restores and exports a model: DeepSpeed ZeRO or plain DDP.
+
+Both strategies share one interface so the training loop does not care which one runs:
+  micro_step(input_ids) -> (loss, at_boundary)   forward + backward; optimizer step at the
+                                                  gradient-accumulation boundary
+  save(dir) / load(dir)                          a resumable checkpoint (optimizer included)
+  reports_checkpoint(rank)                       whether this rank's files belong to it
+  full_model()                                   context yielding the HF module with full weights
+"""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from mediphi.config import TrainingConfig
+from mediphi.models.sources import DTYPES
+
+CHECKPOINT_TAG = "state"  # DeepSpeed's sub-folder name inside a checkpoint directory
+
+Schedule = Callable[[torch.optim.Optimizer], torch.optim.lr_scheduler.LRScheduler] | None
+
+
+def warmup_schedule(cfg: TrainingConfig) -> Schedule:
+    """Linear warmup to the configured rate, then constant; None when there is no warmup."""
+    if cfg.warmup_steps == 0:
+        return None
+    steps = cfg.warmup_steps
+    return lambda opt: torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / (steps + 1)))
+
+
+class DeepSpeedStrategy:
+    """ZeRO through `deepspeed.initialize`; save, load and export are collective (every rank)."""
+
+    name = "deepspeed"
+
+    def __init__(self, model, cfg: TrainingConfig, ds_config: dict[str, Any]):
+        import deepspeed
+
+        self.engine, _, _, _ = deepspeed.initialize(
+            model=model,
+            model_parameters=[p for p in model.parameters() if p.requires_grad],
+            config=ds_config,
+            lr_scheduler=warmup_schedule(cfg),
+        )
+
+    @property
+    def device(self) -> torch.device:
+        return self.engine.device
+
+    def micro_step(self, input_ids: torch.Tensor) -> tuple[torch.Tensor, bool]:
+        loss = self.engine(input_ids=input_ids, labels=input_ids).loss
+        self.engine.backward(loss)
+        boundary = self.engine.is_gradient_accumulation_boundary()  # must be asked before step()
+        self.engine.step()
+        return loss.detach().float(), boundary
+
+    def save(self, path: Path) -> None:
+        self.engine.save_checkpoint(str(path), tag=CHECKPOINT_TAG)
+
+    def load(self, path: Path) -> None:
+        self.engine.load_checkpoint(str(path), tag=CHECKPOINT_TAG)
+
+    def reports_checkpoint(self, rank: int) -> bool:
+        # Each ZeRO rank writes its own optimizer partition; Ray merges them into one directory.
+        return True
+
+    @contextlib.contextmanager
+    def full_model(self) -> Iterator[torch.nn.Module]:
+        if self.engine.zero_optimization_stage() == 3:
+            import deepspeed
+
+            # ZeRO-3 shards the weights themselves: gather them (a collective) for the export.
+            params = list(self.engine.module.parameters())
+            with deepspeed.zero.GatheredParameters(params, modifier_rank=None):
+                yield self.engine.module
+        else:
+            yield self.engine.module
+
+
+class DDPStrategy:
+    """torch DDP via Ray's prepare_model, AdamW; mixed precision by autocast over fp32 weights."""
+
+    name = "ddp"
+
+    def __init__(self, model, cfg: TrainingConfig):
+        import ray.train.torch
+
+        self.model = ray.train.torch.prepare_model(model)  # DDP-wrapped when world size > 1
+        self.module = getattr(self.model, "module", self.model)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.learning_rate,
+                                           weight_decay=cfg.weight_decay)
+        schedule = warmup_schedule(cfg)
+        self.scheduler = schedule(self.optimizer) if schedule else None
+        self.cfg = cfg
+        self.micro_steps = 0
+        self.autocast_dtype = None if cfg.dtype == "float32" else DTYPES[cfg.dtype]
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.module.parameters()).device
+
+    def micro_step(self, input_ids: torch.Tensor) -> tuple[torch.Tensor, bool]:
+        self.micro_steps += 1
+        boundary = self.micro_steps % self.cfg.grad_accum == 0
+        # Between boundaries gradients only accumulate locally: skip the all-reduce.
+        sync = contextlib.nullcontext() if boundary or self.model is self.module else self.model.no_sync()
+        with sync:
+            with torch.autocast(self.device.type, dtype=self.autocast_dtype,
+                                enabled=self.autocast_dtype is not None):
+                loss = self.model(input_ids=input_ids, labels=input_ids).loss
+            (loss / self.cfg.grad_accum).backward()
+        if boundary:
+            if self.cfg.max_grad_norm > 0:
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.max_grad_norm)
+            self.optimizer.step()
+            if self.scheduler:
+                self.scheduler.step()
+            self.optimizer.zero_grad(set_to_none=True)
+        return loss.detach().float(), boundary
+
+    def save(self, path: Path) -> None:
+        torch.save({
+            "model": self.module.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler else None,
+            "micro_steps": self.micro_steps,
+        }, Path(path) / "ddp_state.pt")
+
+    def load(self, path: Path) -> None:
+        state = torch.load(Path(path) / "ddp_state.pt", map_location=self.device, weights_only=True)
+        self.module.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler and state["scheduler"]:
+            self.scheduler.load_state_dict(state["scheduler"])
+        self.micro_steps = state["micro_steps"]
+
+    def reports_checkpoint(self, rank: int) -> bool:
+        return rank == 0  # replicas are identical: one copy is the checkpoint
+
+    @contextlib.contextmanager
+    def full_model(self) -> Iterator[torch.nn.Module]:
+        yield self.module
+
+
+def build_strategy(model_path: str, cfg: TrainingConfig, ds_config: dict[str, Any] | None):
+    from mediphi.models import load_causal_lm
+
+    if ds_config is not None:
+        # DeepSpeed keeps fp32 master weights itself for bf16/fp16: load in the training dtype.
+        return DeepSpeedStrategy(load_causal_lm(model_path, cfg.dtype), cfg, ds_config)
+    return DDPStrategy(load_causal_lm(model_path, "float32"), cfg)

@@ -1,0 +1,173 @@
+"""align: TRL SFT then DPO inside Ray Train, on the tiny Llama, with real Ray workers."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import torch
+
+QUESTIONS = [
+    ("What does ICD-10-CM code E11.9 describe?", "Type 2 diabetes mellitus without complications."),
+    ("Expand the abbreviation 'BP'.", "Blood pressure."),
+    ("What does ICD-10-CM code I10 describe?", "Essential (primary) hypertension."),
+    ("Name a first-line drug for type 2 diabetes.", "Metformin."),
+    ("Expand the abbreviation 'MI'.", "Myocardial infarction."),
+    ("What does ICD-10-CM code J45.909 describe?", "Unspecified asthma, uncomplicated."),
+    ("Which organ does hepatitis affect?", "The liver."),
+    ("Expand the abbreviation 'CBC'.", "Complete blood count."),
+]
+
+
+def write_parquet(folder: Path, rows: list[dict]) -> str:
+    folder.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(rows), folder / "part-00000.parquet")
+    return str(folder)
+
+
+def state(model_dir: str) -> dict[str, torch.Tensor]:
+    from mediphi.models import load_causal_lm
+
+    return {k: v.clone() for k, v in load_causal_lm(model_dir).state_dict().items()}
+
+
+def max_change(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> float:
+    assert a.keys() == b.keys()
+    return max((a[k] - b[k]).abs().max().item() for k in a)
+
+
+@pytest.fixture
+def upstream(tiny_config, tiny_llama, tmp_path):
+    """A registered 'merge' (the tiny Llama as the merged model) and 'synthesize' (8 SFT, 8 DPO rows)."""
+    from mediphi.models import load_causal_lm, load_tokenizer, save_model
+    from mediphi.runs import write_manifest
+
+    up = tmp_path / "upstream"
+    merged = save_model(load_causal_lm(tiny_llama), load_tokenizer(tiny_llama), up / "merged",
+                        {"title": "merged (test)", "role": "merged"})
+    # One bad row each, to be quarantined: nothing to learn from it.
+    sft = write_parquet(up / "sft", [{"prompt": q, "completion": a} for q, a in QUESTIONS]
+                        + [{"prompt": "Define BMI.", "completion": "  "}])
+    dpo = write_parquet(up / "dpo", [{"prompt": q, "chosen": a, "rejected": "I am not sure."} for q, a in QUESTIONS]
+                        + [{"prompt": "Define BMI.", "chosen": "Body mass index.", "rejected": "Body mass index."}])
+    mediflow = write_parquet(up / "mediflow", [{"instruction": q, "output": a} for q, a in QUESTIONS])
+    run_dir = tiny_config.run.run_dir
+    write_manifest(run_dir, "merge", {"merged": str(merged), "per_expert": {}, "best_params": {}})
+    write_manifest(run_dir, "synthesize", {"sft": sft, "dpo": dpo, "mediflow": mediflow})
+    return {"merged": str(merged), "run_dir": run_dir}
+
+
+def test_align_sft_then_dpo_on_two_workers(ray_session, tiny_config, upstream):
+    import mediphi.align as align
+    from mediphi.models import load_tokenizer
+    from mediphi.runs import RunDir
+
+    run_dir = RunDir(upstream["run_dir"])
+    # One epoch of 8 rows: 2 optimizer steps only if the 2 workers split the data (global batch 2x2);
+    # a worker training alone would take 4.
+    config = tiny_config.model_copy(deep=True)
+    config.align.sft.max_steps = -1
+    config.align.sft.epochs = 1.0
+    manifest = align.run(config, upstream["run_dir"])
+
+    assert manifest["status"] == "complete"
+    assert manifest["counts"]["sft"] == {"in": 9, "kept": 8, "filtered": 0, "quarantined": 1}
+    assert manifest["counts"]["dpo"] == {"in": 9, "kept": 8, "filtered": 0, "quarantined": 1}
+    quarantine = pq.read_table(run_dir.output("align", "quarantine")).to_pylist()
+    assert sorted(r["reason"] for r in quarantine) == ["chosen equals rejected", "empty completion"]
+    sft_dir, aligned_dir = run_dir.output("align", "sft_model"), run_dir.output("align", "aligned")
+
+    sft, dpo = manifest["metrics"]["sft"], manifest["metrics"]["dpo"]
+    for m in (sft, dpo):
+        assert m["world_size"] == m["ray_world_size"] == m["process_group_size"] == 2
+        assert m["global_batch"] == 4
+    assert sft["steps"] == 2 and sft["examples"] == 8 and sft["epochs"] == pytest.approx(1.0)
+    assert dpo["steps"] == 2  # max_steps from configs/test.yaml
+    assert math.isfinite(sft["loss_first"]) and math.isfinite(sft["loss_last"])
+    assert math.isfinite(dpo["loss_last"])
+    for key in ("rewards/accuracies", "rewards/margins", "rewards/chosen", "rewards/rejected"):
+        assert math.isfinite(dpo[key]), key
+
+    # Both exports are complete HF dirs with the chat template, and training moved the weights.
+    for d in (sft_dir, aligned_dir):
+        tok = load_tokenizer(d)
+        assert tok.chat_template
+        assert "Metformin" in tok.apply_chat_template([{"role": "user", "content": "Q"},
+                                                       {"role": "assistant", "content": "Metformin"}],
+                                                      tokenize=False)
+        assert (Path(d) / "README.md").is_file()
+    start, after_sft, after_dpo = state(upstream["merged"]), state(sft_dir), state(aligned_dir)
+    assert max_change(start, after_sft) > 1e-4
+    assert max_change(after_sft, after_dpo) > 1e-5
+    card = json.loads((Path(aligned_dir) / "mediphi.json").read_text())
+    assert card["start_model"] == sft_dir and card["start_lineage"]["start_model"] == upstream["merged"]
+
+    # A crash after both exports: the resumed stage keeps both models and trains nothing.
+    weights = Path(sft_dir) / "model.safetensors"
+    mtime = weights.stat().st_mtime_ns
+    crashed = {**manifest, "status": "failed"}
+    (run_dir.stage_dir("align") / "manifest.json").write_text(json.dumps(crashed))
+    resumed = align.run(config, upstream["run_dir"])
+    assert resumed["resumed"] and resumed["status"] == "complete"
+    assert resumed["metrics"] == manifest["metrics"] and weights.stat().st_mtime_ns == mtime
+
+    again = align.run(config, upstream["run_dir"])
+    assert again["finished_at"] == resumed["finished_at"]  # up to date: skipped
+
+
+def in_process_trainer(phase: str, model_dir: str, rows: list[dict], tmp_path: Path, lora: bool = False, **train):
+    """The workers' own TRL trainer, built in this process (no Ray): for checks of the training itself."""
+    from datasets import Dataset
+
+    from mediphi.align import data
+    from mediphi.align.train import PHASES, build_trainer, worker_config
+    from mediphi.config import AlignLora, TrainingConfig
+    from mediphi.models import load_causal_lm, load_tokenizer
+
+    src = write_parquet(tmp_path / "src", rows)
+    counts = data.prepare(phase, src, tmp_path / "data.parquet", tmp_path / "quarantine.parquet")
+    assert counts["kept"] == len(rows)
+    cfg = worker_config(phase, model=model_dir, data=tmp_path / "data.parquet",
+                        train=TrainingConfig(num_workers=1, deepspeed=None, **train),
+                        lora=AlignLora(enabled=lora, r=4, alpha=8), model_dtype="float32", card={},
+                        extra_args={"beta": 0.1} if phase == "dpo" else {})
+    return build_trainer(PHASES[phase], cfg, load_causal_lm(model_dir), load_tokenizer(model_dir),
+                         Dataset.from_parquet(cfg["data"]), str(tmp_path / "hf"))
+
+
+def test_sft_lowers_the_loss_of_a_repeated_example(tiny_llama, tmp_path):
+    from mediphi.align.train import summarize
+
+    q, a = QUESTIONS[3]
+    trainer = in_process_trainer("sft", tiny_llama, [{"prompt": q, "completion": a}] * 8, tmp_path,
+                                 micro_batch_size=4, max_steps=6, seq_len=64, learning_rate=3e-3)
+    # TRL rendered the rows with the model's chat template and masks the prompt out of the loss.
+    tok, row = trainer.processing_class, trainer.train_dataset[0]
+    prompt = tok.apply_chat_template([{"role": "user", "content": q}], tokenize=False, add_generation_prompt=True)
+    assert tok.decode(row["input_ids"]).startswith(prompt)
+    assert row["labels"][0] == -100 and row["labels"][-1] != -100
+    trainer.train()
+    metrics = summarize(trainer.state.log_history, ("mean_token_accuracy",))
+    assert trainer.state.global_step == 6
+    assert metrics["loss_last"] < metrics["loss_first"] - 0.5, metrics["losses"]
+
+
+def test_dpo_with_lora_trains_only_adapters_and_merges(tiny_llama, tmp_path):
+    """LoRA: the base weights stay frozen during DPO (the adapter-free model is the reference);
+    merge_and_unload folds the trained adapters into a plain model with the start's parameter names."""
+    trainer = in_process_trainer("dpo", tiny_llama, [{"prompt": q, "chosen": a, "rejected": "No idea."}
+                                                     for q, a in QUESTIONS], tmp_path, lora=True,
+                                 micro_batch_size=4, max_steps=2, seq_len=64, learning_rate=1e-2)
+    from mediphi.align.train import PHASES, summarize
+
+    assert trainer.ref_model is None
+    trainable = {n for n, p in trainer.model.named_parameters() if p.requires_grad}
+    assert trainable and all("lora_" in n for n in trainable)
+    trainer.train()
+    assert math.isfinite(summarize(trainer.state.log_history, PHASES["dpo"].logged)["rewards/margins"])
+    merged = trainer.model.merge_and_unload()
+    start, after = state(tiny_llama), {k: v.detach() for k, v in merged.state_dict().items()}
+    assert max_change(start, after) > 1e-4

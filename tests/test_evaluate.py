@@ -1,0 +1,195 @@
+"""The evaluate stage over a real serve stage: tiny models, a registered prepare artifact."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+ICD = [  # (code, description): real ICD-10-CM entries
+    ("E11.9", "Type 2 diabetes mellitus without complications"),
+    ("I10", "Essential (primary) hypertension"),
+    ("J45.909", "Unspecified asthma, uncomplicated"),
+    ("N39.0", "Urinary tract infection, site not specified"),
+    ("K21.9", "Gastro-esophageal reflux disease without esophagitis"),
+    ("F32.9", "Major depressive disorder, single episode, unspecified"),
+    ("M54.5", "Low back pain"),
+    ("J18.9", "Pneumonia, unspecified organism"),
+    ("E78.5", "Hyperlipidemia, unspecified"),
+    ("I48.91", "Unspecified atrial fibrillation"),
+    ("R51.9", "Headache, unspecified"),
+    ("G43.909", "Migraine, unspecified, not intractable, without status migrainosus"),
+]
+ABSTRACT = ("Background: {t} was studied in a cohort of adult patients. Methods: we reviewed records "
+            "and measured outcomes over twelve months. Results: outcomes improved. Conclusion: {t} matters.")
+TITLES = ["Metformin adherence in older adults", "Asthma control after inhaler training",
+          "Sepsis screening in the emergency department", "Statin use and muscle symptoms",
+          "Blood pressure targets in chronic kidney disease", "Early mobilisation after hip fracture",
+          "Depression screening in primary care"]
+
+
+def _icd_doc(code: str, desc: str, split: str) -> dict:
+    meta = {"code": code, "description": desc, "chapter": "", "block": "", "parent": ""}
+    return {"doc_id": f"icd10cm:{code}", "corpus": "icd10cm", "title": desc, "text": f"{code}: {desc}",
+            "meta": json.dumps(meta), "split": split}
+
+
+def _pubmed_doc(i: int, title: str, split: str) -> dict:
+    return {"doc_id": f"pubmed:{1000 + i}", "corpus": "pubmed", "title": title,
+            "text": ABSTRACT.format(t=title.lower() or "this"), "meta": json.dumps({"pmid": str(1000 + i), "mesh": []}),
+            "split": split}
+
+
+def _write(rows: list[dict], path: Path) -> str:
+    path.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(rows), path / "part-0.parquet")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def evaluated(ray_session, tiny_llama, tiny_phi3, tmp_path_factory):
+    """A run with registered prepare/experts/merge outputs, the real serve stage, then evaluate."""
+    from ray import serve as ray_serve
+
+    from mediphi import evaluate, serve
+    from mediphi.config import RunConfig
+    from mediphi.runs import RunDir, write_manifest
+
+    root = tmp_path_factory.mktemp("evalrun")
+    config = RunConfig.load(Path(__file__).resolve().parents[1] / "configs" / "test.yaml",
+                            overrides=[f"run.run_dir={root / 'run'}"])
+    rd = RunDir(config.run.run_dir)
+    data = root / "data"
+    # eval: 9 ICD docs (6 items at max_items=6), 4 PubMed docs, one without a title (not usable).
+    splits = {
+        "icd10cm": {"eval": [_icd_doc(c, d, "eval") for c, d in ICD[:9]],
+                    "train": [_icd_doc(c, d, "train") for c, d in ICD[9:11]],
+                    "val": [_icd_doc(c, d, "val") for c, d in ICD[11:]]},
+        "pubmed": {"eval": [_pubmed_doc(i, t, "eval") for i, t in enumerate(TITLES[:3] + [""])],
+                   "train": [_pubmed_doc(10 + i, t, "train") for i, t in enumerate(TITLES[3:6])],
+                   "val": [_pubmed_doc(20, TITLES[6], "val")]},
+    }
+    corpora = {c: {s: _write(rows, data / c / s) for s, rows in parts.items()} for c, parts in splits.items()}
+    write_manifest(rd, "prepare", {"corpora": corpora, "quarantine": str(data / "quarantine")})
+    write_manifest(rd, "experts", {"experts": {"icd10cm": tiny_phi3}})
+    write_manifest(rd, "merge", {"per_expert": {"icd10cm": tiny_phi3}, "merged": tiny_phi3,
+                                 "best_params": {}, "trials": str(data / "trials")})
+    try:
+        serve_manifest = serve.run(config, rd)
+        again = serve.run(config, rd)
+        manifest = evaluate.run(config, rd)
+        yield {"config": config, "rd": rd, "splits": splits, "serve": serve_manifest, "serve_again": again,
+               "manifest": manifest}
+    finally:
+        ray_serve.shutdown()  # other test modules share the cluster
+
+
+def test_serve_stage_serves_every_model_of_the_run(evaluated, tiny_llama, tiny_phi3):
+    m = evaluated["serve"]
+    s = evaluated["config"].serve
+    assert m["status"] == "complete"
+    assert m["outputs"]["endpoint"] == f"http://{s.host}:{s.port}/v1"
+    assert m["outputs"]["models"] == {"base": tiny_llama, "expert-icd10cm": tiny_phi3, "merged": tiny_phi3}
+    assert set(m["outputs"]["sources"]) == {"experts", "merge"}
+    assert m["metrics"]["redeployed"] is True
+    # Same models, same settings: the running app is kept, and the manifest (what evaluate pins) is unchanged.
+    assert evaluated["serve_again"]["metrics"]["redeployed"] is False
+    assert evaluated["serve_again"]["hash"] == m["hash"]
+
+
+def test_report_files_and_scores(evaluated):
+    m = evaluated["manifest"]
+    assert m["status"] == "complete"
+    assert evaluated["rd"].output("evaluate", "report_json") == str(evaluated["rd"].stage_dir("evaluate") / "report.json")
+    out = evaluated["rd"].stage_dir("evaluate")
+    report = json.loads((out / "report.json").read_text())
+    for name in ("report.json", "report.md", "report.png"):
+        assert (out / name).is_file() and (out / name).stat().st_size > 0
+    assert (out / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert list(report["results"]) == ["base", "expert-icd10cm", "merged"]
+    assert report["tasks"]["icd10cm_mc"]["baseline"] == 0.25
+    for model, per_task in report["results"].items():
+        for task, r in per_task.items():
+            assert 0.0 <= r["score"] <= 1.0
+            assert r["n"] == report["tasks"][task]["n"]
+        assert per_task["icd10cm_mc"]["score"] * 6 == pytest.approx(round(per_task["icd10cm_mc"]["score"] * 6), abs=1e-4)
+    assert all(r["rel_gain_pct"] == 0.0 for r in report["results"]["base"].values())
+    # The expert and the merged model are the same weights here: the same scores, the same gain.
+    assert report["results"]["expert-icd10cm"] == report["results"]["merged"]
+    assert m["metrics"]["base"] == {t: r["score"] for t, r in report["results"]["base"].items()}
+
+
+def test_markdown_table_matches_report_json(evaluated):
+    out = evaluated["rd"].stage_dir("evaluate")
+    report = json.loads((out / "report.json").read_text())
+    rows = {}
+    for line in (out / "report.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells[0] in report["results"]:
+            rows[cells[0]] = cells[1:]
+    assert list(rows) == list(report["results"])
+    for model, cells in rows.items():
+        for task, cell in zip(report["tasks"], cells):
+            score, gain = re.fullmatch(r"([\d.]+) \((.+)\)", cell).groups()
+            r = report["results"][model][task]
+            assert float(score) == pytest.approx(r["score"], abs=5e-4)
+            assert gain == ("n/a" if r["rel_gain_pct"] is None else f"{r['rel_gain_pct']:+.1f}%")
+
+
+def test_item_counts(evaluated):
+    m = evaluated["manifest"]
+    assert m["counts"]["icd10cm_mc"] == {"in": 9, "kept": 6, "filtered": 3}  # max_items=6
+    assert m["counts"]["pubmed_title"] == {"in": 4, "kept": 3, "filtered": 1}  # one has no title
+    out = evaluated["rd"].stage_dir("evaluate")
+    for model in ("base", "expert-icd10cm", "merged"):
+        for task, n in (("icd10cm_mc", 6), ("pubmed_title", 3)):
+            lines = (out / "predictions" / model / f"{task}.jsonl").read_text().splitlines()
+            assert len(lines) == n
+
+
+def test_items_come_from_the_eval_split_only(evaluated):
+    splits = evaluated["splits"]
+    eval_ids = {d["doc_id"] for c in splits.values() for d in c["eval"]}
+    held_out = {d["doc_id"] for c in splits.values() for s in ("train", "val") for d in c[s]}
+    eval_desc = {json.loads(d["meta"])["description"] for d in splits["icd10cm"]["eval"]}
+    out = evaluated["rd"].stage_dir("evaluate")
+    for path in (out / "predictions").rglob("*.jsonl"):
+        for rec in map(json.loads, path.read_text().splitlines()):
+            assert rec["doc_id"] in eval_ids and rec["doc_id"] not in held_out
+            if "options" in rec:  # distractors are other eval documents' descriptions
+                assert len(set(rec["options"])) == 4 and set(rec["options"]) <= eval_desc
+
+
+def test_resumes_per_model_and_task(evaluated):
+    """A run that died after some (model, task) pairs redoes only the missing ones."""
+    from mediphi import evaluate
+    from mediphi.runs import write_json_atomic
+
+    rd, out = evaluated["rd"], evaluated["rd"].stage_dir("evaluate")
+    before = json.loads((out / "report.json").read_text())
+    manifest = rd.read_manifest("evaluate")
+    write_json_atomic(out / "manifest.json", {**manifest, "status": "running"})
+    (out / ".done" / "merged.pubmed_title.json").unlink()
+    again = evaluate.run(evaluated["config"], rd)
+    assert again["resumed"] is True
+    assert [k for k in again["timings"] if "." in k] == ["merged.pubmed_title"]
+    after = json.loads((out / "report.json").read_text())
+    assert after["results"] == before["results"]  # greedy decoding: the redone pair scores the same
+
+
+def test_a_dead_endpoint_fails_fast_with_the_fix(tiny_config, tiny_llama, tmp_path):
+    """evaluate.endpoint overrides the run's endpoint; one that does not answer is named with the fix."""
+    from mediphi import evaluate
+    from mediphi.runs import MissingInputError, write_manifest
+
+    rd = tiny_config.run.run_dir
+    corpora = {"pubmed": {s: _write([_pubmed_doc(i, TITLES[i], s)], tmp_path / s) for i, s in
+                          enumerate(("train", "val", "eval"))}}
+    write_manifest(rd, "prepare", {"corpora": corpora, "quarantine": str(tmp_path / "q")})
+    write_manifest(rd, "serve", {"endpoint": "http://127.0.0.1:8123/v1", "models": {"base": tiny_llama}})
+    tiny_config.evaluate.endpoint = "http://127.0.0.1:9/v1"  # the discard port: nothing listens
+    with pytest.raises(MissingInputError, match=r"127\.0\.0\.1:9/v1 does not answer.*mediphi serve --block"):
+        evaluate.run(tiny_config, rd)

@@ -1,0 +1,140 @@
+"""experts: Ray Train TorchTrainer workers training with DeepSpeed ZeRO, resume, HF export."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import torch
+
+from mediphi.config import ConfigError, TrainingConfig
+from mediphi.runs import RunDir, write_manifest
+from mediphi.training import fill_deepspeed_config, load_deepspeed_config, plan_steps
+
+SEQ = 32
+
+
+def packed_rows(path, n_rows: int, seed: int = 0, vocab: int = 200):
+    """Packed training rows: a short repeated pattern, so a few steps visibly lower the loss."""
+    rng = np.random.default_rng(seed)
+    pattern = rng.integers(5, vocab, size=8)
+    rows = [np.roll(np.tile(pattern, SEQ // 8), i).astype(np.int32) for i in range(n_rows)]
+    path.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table({"input_ids": pa.array(list(rows), type=pa.list_(pa.int32()))}), path / "part.parquet")
+    return path
+
+
+def weights(model_dir: str) -> dict[str, torch.Tensor]:
+    from mediphi.models import load_causal_lm
+
+    return {k: v.clone() for k, v in load_causal_lm(model_dir).state_dict().items()}
+
+
+# ----------------------------------------------------------------------------- DeepSpeed JSON
+def test_deepspeed_auto_values_come_from_the_training_config():
+    cfg = TrainingConfig(micro_batch_size=3, grad_accum=2, learning_rate=1e-4, max_grad_norm=0.5, dtype="bfloat16")
+    for name in ("zero2_cpu", "zero2", "zero3"):
+        ds = fill_deepspeed_config(load_deepspeed_config(f"configs/deepspeed/{name}.json"), cfg, world_size=4)
+        assert ds["train_micro_batch_size_per_gpu"] == 3
+        assert ds["gradient_accumulation_steps"] == 2
+        assert ds["train_batch_size"] == 3 * 2 * 4
+        assert ds["gradient_clipping"] == 0.5
+        assert ds["optimizer"]["params"]["lr"] == 1e-4
+        assert ds["bf16"]["enabled"] is True and ds["fp16"]["enabled"] is False
+        assert "auto" not in json.dumps(ds)
+    assert fill_deepspeed_config(load_deepspeed_config("configs/deepspeed/zero3.json"), cfg, 1)[
+        "zero_optimization"]["stage"] == 3
+
+
+def test_deepspeed_json_that_contradicts_the_run_is_an_error():
+    cfg = TrainingConfig(micro_batch_size=2)
+    with pytest.raises(ConfigError, match="train_micro_batch_size_per_gpu=8.*auto"):
+        fill_deepspeed_config({"train_micro_batch_size_per_gpu": 8}, cfg, 1, "experts.phase1.deepspeed")
+    with pytest.raises(ConfigError, match="experts.phase1.deepspeed.*not found"):
+        load_deepspeed_config("configs/deepspeed/nope.json", "experts.phase1.deepspeed")
+
+
+def test_plan_steps_and_too_little_data():
+    assert plan_steps(40, TrainingConfig(num_workers=2, micro_batch_size=4, epochs=2.0)) == 10
+    assert plan_steps(40, TrainingConfig(num_workers=2, micro_batch_size=4, max_steps=3)) == 3
+    with pytest.raises(ConfigError, match="experts.phase1: 3 training rows are fewer"):
+        plan_steps(3, TrainingConfig(num_workers=2, micro_batch_size=2), "experts.phase1")
+
+
+# ----------------------------------------------------------------------------- Ray Train + DeepSpeed
+def test_deepspeed_zero2_on_two_workers_trains_and_exports(ray_session, tiny_llama, tmp_path):
+    from mediphi.training import train_causal_lm
+
+    data = packed_rows(tmp_path / "data", 16)
+    cfg = TrainingConfig(num_workers=2, micro_batch_size=2, max_steps=4, seq_len=SEQ, learning_rate=3e-3,
+                         deepspeed="configs/deepspeed/zero2_cpu.json")
+    result = train_causal_lm(tiny_llama, data, tmp_path / "model", cfg, name="ds", storage_path=tmp_path / "ray",
+                             card={"corpus": "unit"})
+    m = result["metrics"]
+    assert m["strategy"] == "deepspeed" and m["world_size"] == 2
+    assert m["steps"] == 4 and len(m["loss_curve"]) == 4
+    assert m["tokens"] == 4 * 2 * 2 * SEQ  # steps x micro batch x workers x seq_len
+    assert m["loss_curve"][-1] < m["loss_curve"][0]
+    card = json.loads((tmp_path / "model" / "mediphi.json").read_text())
+    assert card["corpus"] == "unit" and card["steps"] == 4 and card["strategy"] == "deepspeed"
+    before, after = weights(tiny_llama), weights(result["model_dir"])
+    assert before.keys() == after.keys()
+    assert any(not torch.equal(before[k], after[k]) for k in before)
+
+
+def test_interrupted_run_resumes_from_its_ray_checkpoint(ray_session, tiny_llama, tmp_path):
+    """Same name and storage: the second call continues at step 2 instead of starting over."""
+    from mediphi.training import train_causal_lm
+
+    data = packed_rows(tmp_path / "data", 8, seed=1)
+    common = dict(num_workers=1, micro_batch_size=2, seq_len=SEQ, learning_rate=3e-3, checkpoint_every=1,
+                  deepspeed="configs/deepspeed/zero2_cpu.json")
+    first = train_causal_lm(tiny_llama, data, tmp_path / "m1", TrainingConfig(max_steps=2, **common),
+                            name="resume", storage_path=tmp_path / "ray")["metrics"]
+    second = train_causal_lm(tiny_llama, data, tmp_path / "m2", TrainingConfig(max_steps=4, **common),
+                             name="resume", storage_path=tmp_path / "ray")["metrics"]
+    assert first["steps"] == 2
+    assert second["steps"] == 4 and second["steps_this_run"] == 2
+    assert second["loss_curve"][:2] == first["loss_curve"]
+
+
+def test_wrong_seq_len_names_the_field(ray_session, tiny_llama, tmp_path):
+    from mediphi.training import train_causal_lm
+
+    data = packed_rows(tmp_path / "data", 4)
+    with pytest.raises(ConfigError, match=r"experts.phase2.seq_len: 64, but the rows .* have 32 tokens"):
+        train_causal_lm(tiny_llama, data, tmp_path / "m", TrainingConfig(seq_len=64), name="x",
+                        storage_path=tmp_path / "ray", field="experts.phase2")
+
+
+# ----------------------------------------------------------------------------- the stage
+def test_experts_stage_trains_one_expert_per_corpus_then_skips(ray_session, tiny_config, tmp_path):
+    from mediphi import experts
+
+    rd = RunDir(tiny_config.run.run_dir)
+    phases = {p: {c: str(packed_rows(tmp_path / p / c, 8, seed=i)) for i, c in enumerate(("icd10cm", "pubmed"))}
+              for p in ("phase1", "phase2")}
+    write_manifest(rd, "pit", phases)
+    cfg = tiny_config.model_copy(deep=True)
+    for phase in ("phase1", "phase2"):
+        setattr(cfg.experts, phase, getattr(cfg.experts, phase).model_copy(update={"seq_len": SEQ}))
+
+    m = experts.run(cfg, rd)
+    out = rd.output("experts", "experts")
+    assert sorted(out) == ["icd10cm", "pubmed"]
+    for corpus, path in out.items():
+        card = json.loads((rd.root / "experts" / corpus / "expert" / "mediphi.json").read_text())
+        assert card["corpus"] == corpus and card["phase"] == "phase2"
+        # phase 2 starts from the phase-1 model, not from the base
+        assert card["init"] == rd.output("experts", "phase1")[corpus]
+        assert m["metrics"][corpus]["phase2"]["steps"] == cfg.experts.phase2.max_steps
+    assert (rd.root / "experts" / "loss_curves.png").stat().st_size > 0
+
+    again = experts.run(cfg, rd)
+    assert again["finished_at"] == m["finished_at"]  # up to date: nothing retrained
+
+    cfg.experts.corpora = ["pubmed", "notes"]
+    with pytest.raises(ConfigError, match="experts.corpora: no PIT data for notes"):
+        experts.run(cfg, rd)

@@ -1,0 +1,236 @@
+"""synthesize: the MediFlow taxonomy, error injection, JSON validation, judge scores, and the
+whole stage on the tiny Llama over real Ray Data (teacher and judge through the HF engine)."""
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from mediphi.synthesize import errors, prompts
+from mediphi.synthesize.taxonomy import (
+    DIFFICULTY_LEVELS,
+    DOCUMENT_TYPES,
+    JUDGE_CRITERIA,
+    OUTPUT_FORMATS,
+    SCORE_CHOICES,
+    TASK_TYPES,
+)
+
+PUBLISHED = ["instruction", "input", "output", "task_type", "input_data", "output_format", "difficulty_level",
+             "quality", "alignment", "coherence", "realism", "difficulty", "rejected_output", "error_type", "doc_id"]
+
+
+# ----------------------------------------------------------------------------- taxonomy
+def test_taxonomy_sizes():
+    assert len(TASK_TYPES) == 14
+    assert len(DOCUMENT_TYPES) == 98 and len(set(d.lower() for d in DOCUMENT_TYPES)) == 98
+    assert sorted(DIFFICULTY_LEVELS) == [1, 2, 3, 4, 5, 6]
+    assert set(OUTPUT_FORMATS) == {"plain_text", "json"}
+    assert tuple(JUDGE_CRITERIA) == ("quality", "alignment", "coherence", "realism", "difficulty")
+    assert SCORE_CHOICES == ("1", "2", "3", "4", "5")
+    for task in TASK_TYPES.values():
+        assert task.description and "discharge summary" in task.example("Discharge summary")
+
+
+def test_instruction_prompt_names_every_axis():
+    text = prompts.instruction_prompt("icd10_coding", "Operative report", "json", 5)
+    assert "icd10 coding" in text and "operative report" in text and "JSON object" in text
+    assert DIFFICULTY_LEVELS[5] in text
+
+
+# ----------------------------------------------------------------------------- error injection
+@pytest.mark.parametrize("rule, text, expected", [
+    ("negation_flip", "Patient denies chest pain.", "Patient reports chest pain."),
+    ("negation_flip", "No fever or chills. Lungs clear.", "Fever or chills. Lungs clear."),
+    ("negation_flip", "Cultures negative for MRSA.", "Cultures positive for MRSA."),
+    ("negation_flip", "The lesion is not malignant.", "The lesion is malignant."),
+    ("dose_change", "Start metoprolol 25 mg twice daily.", "Start metoprolol 250 mg twice daily."),
+    ("number_change", "A 64-year-old with HbA1c 7.2%.", "A 96-year-old with HbA1c 7.2%."),
+    ("laterality_swap", "Fracture of the Left femur.", "Fracture of the Right femur."),
+    ("laterality_swap", "RIGHT lower lobe opacity", "LEFT lower lobe opacity"),
+    ("drug_substitution", "Continue warfarin daily.", "Continue zafirlukast daily."),
+    ("drug_substitution", "Metformin was held.", "Methadone was held."),
+    ("icd_code_swap", "Codes: I10, J18.9", "Codes: I11, J18.9"),
+    ("unit_change", "Give 5 mg now.", "Give 5 mcg now."),
+    ("unit_change", "Glucose 180 mg/dL.", "Glucose 180 mmol/L."),
+    ("omission", "Fever for 3 days. Cough with green sputum since Monday. No travel.", "Fever for 3 days. No travel."),
+    ("omission", "Fever, cough and dyspnea", "Fever, cough"),
+    ("sentence_swap", "Aspirin was started. Then chest pain resolved.", "Then chest pain resolved. Aspirin was started."),
+])
+def test_each_error_rule(rule, text, expected):
+    assert {**errors.RULES, **errors.FALLBACKS}[rule](text) == expected
+
+
+def test_rules_that_do_not_apply_return_none():
+    plain = "Patient seen today for follow up"
+    for name in ("dose_change", "number_change", "laterality_swap", "icd_code_swap", "unit_change",
+                 "drug_substitution", "sentence_swap"):
+        assert errors.RULES.get(name, errors.FALLBACKS.get(name))(plain) is None, name
+    assert errors.icd_code_swap("Vitamin B12.5 level") is None  # code-shaped but not an ICD-10-CM code
+
+
+def test_inject_error_is_deterministic_and_always_differs():
+    texts = ["Patient denies chest pain. Start metoprolol 25 mg for the left knee.",
+             "Assessment: community-acquired pneumonia, J18.9. Plan: amoxicillin 500 mg three times daily.",
+             "Stable overnight. Ambulating with assistance. Tolerating diet.",
+             "Reassurance given"]
+    for text in texts:
+        first, second = errors.inject_error(text, seed=3), errors.inject_error(text, seed=3)
+        assert first == second and first is not None
+        assert first.text != text and first.error_type in errors.ERROR_TYPES
+    # nothing clinical to corrupt: a fallback removes or reorders content
+    assert errors.inject_error("Stable overnight. Ambulating with assistance.").error_type in errors.FALLBACKS
+    assert errors.inject_error("ok") is None
+
+
+def test_inject_error_single_applicable_rule():
+    assert errors.inject_error("Pain in the left hip").error_type == "laterality_swap"
+    assert errors.inject_error("Give 2 tablets").error_type == "number_change"
+
+
+def test_inject_error_keeps_json_valid():
+    chosen = json.dumps({"diagnosis": "pneumonia", "plan": "start amoxicillin 500 mg", "side": "left"})
+    kinds = set()
+    for seed in range(12):
+        injected = errors.inject_error(chosen, "json", seed)
+        assert injected.text != chosen and isinstance(json.loads(injected.text), dict)
+        kinds.add(injected.error_type)
+    assert len(kinds) >= 2  # the hash spreads rows over the rules that apply
+    omitted = errors.inject_error(json.dumps({"summary": "Fever, cough and dyspnea"}), "json")
+    assert omitted.error_type == "omission" and json.loads(omitted.text) == {"summary": "Fever, cough"}
+
+
+# ----------------------------------------------------------------------------- replies and scores
+@pytest.mark.parametrize("reply, expected", [
+    ('{"drug": "aspirin", "dose_mg": 81}', {"drug": "aspirin", "dose_mg": 81}),
+    ('Here is the JSON: {"a": [1, 2]} hope this helps {"b": 1}', {"a": [1, 2]}),
+    ("The patient has pneumonia.", None),
+    ('{"a": 1', None),
+    ("{}", None),
+    ('[{"a": 1}]', {"a": 1}),  # the first {...} is the object the reply holds
+    ("{'a': 1}", None),  # Python, not JSON
+])
+def test_parse_json_object(reply, expected):
+    assert prompts.parse_json_object(reply) == expected
+
+
+def test_degenerate_and_clean_instruction():
+    assert prompts.degenerate("   ", 2) == "empty"
+    assert prompts.degenerate("abc", 10) == "too_short"
+    assert prompts.degenerate("the the the the the the the the the the the the the", 2) == "repetitive"
+    assert prompts.degenerate("List the medications with their doses.", 20) == ""
+    assert prompts.clean_instruction('Instruction: "List the drugs."', "json") == (
+        f"List the drugs. {prompts.JSON_REQUIREMENT}")
+    assert prompts.clean_instruction("Return a JSON list of drugs.", "json") == "Return a JSON list of drugs."
+
+
+def test_expected_score_is_always_in_range():
+    assert prompts.expected_score([0.0] * 5) == pytest.approx(3.0)
+    assert prompts.expected_score([-50.0, -50.0, -50.0, -50.0, 0.0]) == pytest.approx(5.0, abs=1e-6)
+    assert prompts.expected_score([0.0, -50.0, -50.0, -50.0, -50.0]) == pytest.approx(1.0, abs=1e-6)
+    assert 1.0 <= prompts.expected_score([-1e4, -3.0, -2.0, -9.0, -1e4]) <= 5.0
+    assert math.isnan(prompts.expected_score([float("-inf")] * 5))
+    assert "Input (discharge summary)" in prompts.judge_prompt(
+        "realism", {"input_data": "Discharge summary", "input": "x", "instruction": "y", "output": "z"})
+
+
+# ----------------------------------------------------------------------------- the stage
+CLINICAL = [
+    "Patient denies chest pain. Metoprolol 25 mg twice daily was started for atrial fibrillation.",
+    "Chest X-ray shows right lower lobe consolidation consistent with pneumonia; amoxicillin given.",
+    "Type 2 diabetes mellitus without complications (E11.9). HbA1c 8.1%. Continue metformin 500 mg.",
+    "Fracture of the left distal radius after a fall. Cast applied. No neurovascular deficit.",
+    "Blood cultures negative for bacteria. Fever resolved after 48 hours of ceftriaxone 1 g daily.",
+    "Essential hypertension (I10). Blood pressure 150/95 mmHg. Lisinopril increased to 20 mg.",
+]
+
+
+def _write_split(path, corpus: str, split: str, n: int) -> set[str]:
+    rows = [{"doc_id": f"{corpus}:{split}{i}", "corpus": corpus, "title": f"{corpus} {split} {i}",
+             "text": f"{CLINICAL[i % len(CLINICAL)]} ({split} document {i} of {corpus}.)",
+             "meta": "{}", "split": split} for i in range(n)]
+    path.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(rows), path / "part-0.parquet")
+    return {r["doc_id"] for r in rows}
+
+
+@pytest.fixture
+def prepared(tiny_config):
+    """A registered 'prepare' with two corpora: 6 train, 2 val and 2 eval documents each."""
+    from mediphi.runs import write_manifest
+
+    root = tiny_config.run.run_dir
+    base = __import__("pathlib").Path(root) / "fake_prepare"
+    corpora, ids = {}, {"train": set(), "val": set(), "eval": set()}
+    for corpus in ("pubmed", "icd10cm"):
+        corpora[corpus] = {}
+        for split, n in (("train", 6), ("val", 2), ("eval", 2)):
+            ids[split] |= _write_split(base / corpus / split, corpus, split, n)
+            corpora[corpus][split] = str(base / corpus / split)
+    write_manifest(root, "prepare", outputs={"corpora": corpora, "quarantine": str(base / "quarantine")})
+    return ids
+
+
+def _read(path) -> pd.DataFrame:
+    return pq.read_table(path).to_pandas()
+
+
+def test_stage_end_to_end(ray_session, tiny_config, prepared):
+    from mediphi import synthesize
+    from mediphi.runs import RunDir
+
+    m = synthesize.run(tiny_config, tiny_config.run.run_dir)
+    assert m["status"] == "complete"
+    rd = RunDir(tiny_config.run.run_dir)
+    out = {k: rd.output("synthesize", k) for k in ("mediflow", "sft", "dpo", "filtered", "plot")}
+    n = tiny_config.synthesize.num_instructions
+    c = m["counts"]
+    assert c["in"] == n == c["kept"] + c["filtered"] + c["quarantined"]
+    assert c["kept"] > 0, m["metrics"]
+
+    flow = _read(out["mediflow"])
+    assert list(flow.columns) == PUBLISHED
+    assert len(flow) == c["kept"]
+    for s in JUDGE_CRITERIA:
+        assert flow[s].between(1.0, 5.0).all(), s
+    assert (flow["quality"] >= tiny_config.synthesize.min_quality).all()
+    assert set(flow["task_type"]) <= set(TASK_TYPES) and set(flow["input_data"]) <= set(DOCUMENT_TYPES)
+    assert set(flow["output_format"]) <= set(OUTPUT_FORMATS) and set(flow["difficulty_level"]) <= set(range(1, 7))
+    assert (flow["rejected_output"] != flow["output"]).all()
+    assert set(flow["error_type"]) <= set(errors.ERROR_TYPES)
+    for text in flow.loc[flow["output_format"] == "json", "output"]:
+        assert isinstance(json.loads(text), dict)
+
+    # seed documents come from the train splits only
+    filtered = _read(out["filtered"])
+    used = set(flow["doc_id"]) | set(filtered["doc_id"])
+    assert used <= prepared["train"] and not used & (prepared["val"] | prepared["eval"])
+
+    # every filtered row says why; the reasons add up to the counts
+    assert len(filtered) == c["filtered"] and filtered["reason"].str.len().gt(0).all()
+    assert sum(m["metrics"]["filter_reasons"].values()) == c["filtered"]
+    n_json = round(n * tiny_config.synthesize.json_fraction)
+    assert m["metrics"]["output_format"]["in"].get("json", 0) == n_json
+    for _, row in filtered[filtered["reason"] == "invalid_json"].iterrows():
+        assert row["output_format"] == "json" and prompts.parse_json_object(row["output"]) is None
+
+    # SFT and DPO rows are exactly the kept MediFlow rows
+    sft, dpo = _read(out["sft"]), _read(out["dpo"])
+    assert list(sft.columns) == ["prompt", "completion"] and list(dpo.columns) == ["prompt", "chosen", "rejected"]
+    by_prompt = {prompts.student_prompt(r.instruction, r.input): r for r in flow.itertuples()}
+    assert len(sft) == len(dpo) == len(flow) == len(by_prompt)
+    for r in sft.itertuples():
+        assert by_prompt[r.prompt].output == r.completion
+    for r in dpo.itertuples():
+        src = by_prompt[r.prompt]
+        assert (r.chosen, r.rejected) == (src.output, src.rejected_output) and r.chosen != r.rejected
+    assert sum(m["metrics"]["error_types"].values()) == c["kept"]
+    assert open(out["plot"], "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+    # an up-to-date stage is skipped, not regenerated
+    again = synthesize.run(tiny_config, tiny_config.run.run_dir)
+    assert again["finished_at"] == m["finished_at"] and again["hash"] == m["hash"]
