@@ -31,4 +31,6 @@ def connect(config: RunConfig | None = None) -> None:
     else:
         num_cpus = cluster.num_cpus if cluster else None
         log.info("starting a local Ray cluster (%s CPUs)", num_cpus or "all")
-        ray.init(num_cpus=num_cpus, include_dashboard=False, **kwargs)
+        # "local": a new cluster even when `ray start` left one (or its address file) on this
+        # machine; joining one is explicit (cluster.address or RAY_ADDRESS, e.g. "auto").
+        ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, **kwargs)

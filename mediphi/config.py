@@ -22,6 +22,10 @@ class ConfigError(UserError, ValueError):
     """A config problem a user can fix; str() is one line per problem, each naming the field."""
 
 
+class InputError(UserError, ValueError):
+    """Data the user pointed at is missing or unusable (no files match, no usable rows)."""
+
+
 class Section(BaseModel):
     # extra="forbid": a misspelt key is an error, not a silently ignored setting.
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -84,7 +88,9 @@ class RunSection(Section):
 
 
 class ClusterSection(Section):
-    address: str | None = Field(None, description="Ray address; None: RAY_ADDRESS or a local cluster.")
+    address: str | None = Field(
+        None, description="Ray address ('auto': the cluster `ray start` runs here); None: RAY_ADDRESS, else "
+                          "a new local cluster.")
     num_cpus: int | None = Field(None, ge=1, description="CPUs of a local cluster (None: all).")
     namespace: str = "mediphi"
 
@@ -256,13 +262,25 @@ class ServeSection(Section):
 
 class EvaluateSection(Section):
     tasks: list[str] = ["icd10cm_mc", "pubmed_title"]
-    models: list[str] = Field(
+    models: list[Literal["base", "experts", "merged", "aligned"]] = Field(
         default_factory=lambda: ["base", "experts", "merged", "aligned"],
         description="Model groups of the run to evaluate: base, experts, merged, aligned.",
     )
     max_items: int = Field(40, ge=1)
     concurrency: int = Field(8, ge=1)
     endpoint: str | None = Field(None, description="Evaluate this endpoint instead of the run's.")
+
+    @field_validator("tasks")
+    @classmethod
+    def _known_tasks(cls, v: list[str]) -> list[str]:
+        from mediphi.evaluate.tasks import TASKS  # the registry; no torch or Ray behind it
+
+        unknown = [t for t in v if t not in TASKS]
+        if unknown:
+            raise ValueError(f"unknown task(s) {', '.join(unknown)}; tasks: {', '.join(sorted(TASKS))}")
+        if not v:
+            raise ValueError("list at least one task")
+        return v
 
 
 STAGES = ("prepare", "pit", "experts", "merge", "synthesize", "align", "serve", "evaluate")

@@ -41,6 +41,22 @@ def is_up_to_date(name: str, config: RunConfig, rd: RunDir) -> bool:
     return fp == m.get("fingerprint")
 
 
+def serve_not_needed(config: RunConfig, rd: RunDir) -> bool:
+    """Evaluation is up to date against a serve manifest that still names the run's models.
+
+    The serve stage always runs (live state), so its fingerprint does not cover the models; a
+    retrained expert, merge or alignment shows up here as a changed source hash instead.
+    """
+    if not (is_up_to_date("evaluate", config, rd) and is_up_to_date("serve", config, rd)):
+        return False
+    from mediphi.models import base_model
+    from mediphi.serve.discovery import discover_models
+
+    outputs = rd.read_manifest("serve")["outputs"]
+    models, sources = discover_models(rd, base_model(config))
+    return models == rd.output("serve", "models") and sources == outputs.get("sources")
+
+
 @dataclass
 class StageResult:
     stage: str
@@ -72,8 +88,7 @@ def run_pipeline(config: RunConfig, run_dir: str | None = None, start: str | Non
         for name in select(start, end):
             # The endpoint only matters to evaluation: with evaluation up to date, a rerun of the
             # pipeline need not load every model into a Serve app again.
-            if name == "serve" and not force and is_up_to_date("evaluate", config, rd) and (
-                    is_up_to_date("serve", config, rd)):
+            if name == "serve" and not force and serve_not_needed(config, rd):
                 results.append(StageResult(name, "not needed", 0.0, rd.read_manifest(name)))
                 log.info("[serve] evaluation is up to date: not starting the endpoint")
                 continue

@@ -11,6 +11,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
+# A loaded 2-core machine can take longer than the default to start the raylet.
+os.environ.setdefault("RAY_raylet_start_wait_time_s", "120")
 os.environ.setdefault("TORCH_EXTENSIONS_DIR", str(Path.home() / ".cache" / "mediphi" / "torch_extensions"))
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,7 +24,7 @@ def ray_session():
     import ray
 
     if not ray.is_initialized():
-        ray.init(num_cpus=2, include_dashboard=False, namespace="mediphi-tests",
+        ray.init(address="local", num_cpus=2, include_dashboard=False, namespace="mediphi-tests",
                  object_store_memory=1_000_000_000,
                  runtime_env={"env_vars": {k: os.environ[k] for k in (
                      "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "TOKENIZERS_PARALLELISM",

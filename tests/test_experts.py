@@ -112,10 +112,16 @@ def test_wrong_seq_len_names_the_field(ray_session, tiny_llama, tmp_path):
 # ----------------------------------------------------------------------------- the stage
 def test_experts_stage_trains_one_expert_per_corpus_then_skips(ray_session, tiny_config, tmp_path):
     from mediphi import experts
+    from mediphi.models import base_model
 
     rd = RunDir(tiny_config.run.run_dir)
     phases = {p: {c: str(packed_rows(tmp_path / p / c, 8, seed=i)) for i, c in enumerate(("icd10cm", "pubmed"))}
               for p in ("phase1", "phase2")}
+    # The teacher left one corpus without task data: its expert learns from phase 2 alone.
+    empty = tmp_path / "phase1" / "empty"
+    empty.mkdir()
+    pq.write_table(pa.table({"input_ids": pa.array([], type=pa.list_(pa.int32()))}), empty / "empty.parquet")
+    phases["phase1"]["icd10cm"] = str(empty)
     write_manifest(rd, "pit", phases)
     cfg = tiny_config.model_copy(deep=True)
     for phase in ("phase1", "phase2"):
@@ -127,9 +133,14 @@ def test_experts_stage_trains_one_expert_per_corpus_then_skips(ray_session, tiny
     for corpus, path in out.items():
         card = json.loads((rd.root / "experts" / corpus / "expert" / "mediphi.json").read_text())
         assert card["corpus"] == corpus and card["phase"] == "phase2"
-        # phase 2 starts from the phase-1 model, not from the base
-        assert card["init"] == rd.output("experts", "phase1")[corpus]
         assert m["metrics"][corpus]["phase2"]["steps"] == cfg.experts.phase2.max_steps
+    # phase 2 starts from the phase-1 model where there is one, else from the base
+    phase1 = rd.output("experts", "phase1")
+    assert sorted(phase1) == ["pubmed"]
+    assert json.loads((rd.root / "experts/pubmed/expert/mediphi.json").read_text())["init"] == phase1["pubmed"]
+    assert json.loads((rd.root / "experts/icd10cm/expert/mediphi.json").read_text())["init"] == \
+        base_model(cfg)
+    assert m["metrics"]["icd10cm"]["phase1"] == {"skipped": "no task data"}
     assert (rd.root / "experts" / "loss_curves.png").stat().st_size > 0
 
     again = experts.run(cfg, rd)

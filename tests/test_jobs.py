@@ -44,6 +44,10 @@ def head_node(tmp_path):
         pytest.fail("head node did not come up:\n" + (tmp_path / "head.log").read_text()[-3000:])
     yield address, env
     os.killpg(proc.pid, signal.SIGTERM)
+    # `ray start` recorded this head as the machine's current cluster; it is gone now.
+    current = Path("/tmp/ray/ray_current_cluster")
+    if current.is_file() and current.read_text().strip().endswith(f":{gcs}"):
+        current.unlink()
     try:
         proc.wait(timeout=60)
     except subprocess.TimeoutExpired:

@@ -32,3 +32,13 @@ def test_pipeline_end_to_end_then_skips(ray_session, tiny_config):
     assert json.loads((rd.root / "evaluate" / "report.json").read_text()) == report
     timeline = json.loads((rd.root / "pipeline.json").read_text())
     assert [t["stage"] for t in timeline] == list(STAGES)
+
+    # A retrained model (a new align manifest) must bring the endpoint back for evaluation.
+    from mediphi.pipeline import serve_not_needed
+    from mediphi.runs import write_manifest
+
+    assert serve_not_needed(tiny_config, rd)
+    aligned = rd.output("align", "aligned")
+    write_manifest(rd, "align", {"aligned": aligned, "sft_model": rd.output("align", "sft_model")},
+                   note="retrained")
+    assert not serve_not_needed(tiny_config, rd)

@@ -77,7 +77,7 @@ def read(path: str) -> pa.Table:
 
 # ----------------------------------------------------------------------------- parse registry
 DOC = ("Typhoid fever is an infection due to Salmonella typhi. It is treated with azithromycin or "
-       "ceftriaxone and causes fever and abdominal pain.")
+       "ceftriaxone for two weeks and causes fever and abdominal pain.")
 
 
 @pytest.mark.parametrize("task,reply,status,reason,expect", [
@@ -97,6 +97,11 @@ DOC = ("Typhoid fever is an infection due to Salmonella typhi. It is treated wit
     ("qa", "fever fever fever fever fever fever fever fever fever fever fever fever", QUARANTINED, "degenerate", None),
     ("qa", "Question: What does the text describe?\nAnswer: Typhoid fever.", FILTERED, "question_refers_to_text", None),
     ("qa", "Question: What is the capital of France?\nAnswer: Paris.", FILTERED, "answer_not_grounded", None),
+    # numbers are grounded spelled out or in digits: the document says "two" (weeks), the answer 2
+    ("qa", "Question: How long is typhoid fever treated with azithromycin in weeks?\nAnswer: 2", KEPT, "",
+     ("How long is typhoid fever treated with azithromycin in weeks?", "2")),
+    ("qa", "Question: How long is typhoid fever treated with azithromycin in weeks?\nAnswer: 3", FILTERED,
+     "answer_not_grounded", None),
     ("summary", "Summary: Typhoid fever, caused by Salmonella typhi, is treated with antibiotics. It causes",
      KEPT, "", (None, "Typhoid fever, caused by Salmonella typhi, is treated with antibiotics.")),
     ("summary", "Short.", QUARANTINED, "too_short", None),

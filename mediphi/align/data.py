@@ -18,6 +18,8 @@ import pyarrow as pa
 import pyarrow.dataset as pds
 import pyarrow.parquet as pq
 
+from mediphi.config import InputError
+
 # Which column becomes which chat role, per phase.
 ROLES: dict[str, dict[str, str]] = {
     "sft": {"prompt": "user", "completion": "assistant"},
@@ -33,7 +35,7 @@ def read_rows(src: str | Path, columns: list[str]) -> list[dict[str, Any]]:
     dataset = pds.dataset(str(src), format="parquet")
     missing = [c for c in columns if c not in dataset.schema.names]
     if missing:
-        raise ValueError(f"{src}: missing column(s) {', '.join(missing)}; have {', '.join(dataset.schema.names)}")
+        raise InputError(f"{src}: missing column(s) {', '.join(missing)}; have {', '.join(dataset.schema.names)}")
     return dataset.to_table(columns=columns).to_pylist()
 
 
@@ -62,7 +64,7 @@ def prepare(phase: str, src: str | Path, out: Path, quarantine: Path) -> dict[st
         else:
             bad.append({"phase": phase, "row": i, "reason": reason, "record": json.dumps(row, default=str)})
     if not kept:
-        raise ValueError(f"{src}: no usable {phase} rows ({len(rows)} read, all quarantined)")
+        raise InputError(f"{src}: no usable {phase} rows ({len(rows)} read, all quarantined)")
     out.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.Table.from_pylist(kept), out)
     quarantine.parent.mkdir(parents=True, exist_ok=True)

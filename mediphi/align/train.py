@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediphi.config import AlignLora, TrainingConfig
+from mediphi.config import AlignLora, ConfigError, TrainingConfig
 
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,11 +55,11 @@ def deepspeed_config(spec: str | None) -> dict[str, Any] | None:
     if not path.is_absolute() and not path.is_file():
         path = REPO / path  # configs/deepspeed/... from anywhere
     if not path.is_file():
-        raise FileNotFoundError(f"DeepSpeed config '{spec}' not found (relative paths resolve from {REPO})")
+        raise ConfigError(f"DeepSpeed config '{spec}' not found (relative paths resolve from {REPO})")
     ds = json.loads(path.read_text())
     if ds.get("zero_optimization", {}).get("stage", 0) >= 3:
         # Rank 0 exports its own copy of the weights; under ZeRO-3 it holds only a shard.
-        raise ValueError(f"{spec}: align exports full weights from rank 0; use ZeRO stage 0-2, not 3")
+        raise ConfigError(f"{spec}: align exports full weights from rank 0; use ZeRO stage 0-2, not 3")
     return ds
 
 
@@ -70,9 +70,9 @@ def fit(phase: str, *, model: str, data: Path, train: TrainingConfig, lora: Alig
     from ray.train.torch import TorchTrainer
 
     if train.dtype == "float16" and not train.use_gpu:
-        raise ValueError(f"align.{phase}.dtype float16 needs use_gpu: true (CPU: float32 or bfloat16)")
+        raise ConfigError(f"align.{phase}.dtype float16 needs use_gpu: true (CPU: float32 or bfloat16)")
     if train.checkpoint_every:
-        raise ValueError(f"align.{phase}.checkpoint_every: align checkpoints once per phase, at its end; set 0")
+        raise ConfigError(f"align.{phase}.checkpoint_every: align checkpoints once per phase, at its end; set 0")
     shutil.rmtree(storage / phase, ignore_errors=True)  # every attempt is a fresh Ray Train run
     trainer = TorchTrainer(
         train_worker,

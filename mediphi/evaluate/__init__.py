@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mediphi.config import RunConfig
+from mediphi.config import InputError, RunConfig
 from mediphi.runs import MissingInputError, StageContext, StageDef, execute
 
 STAGE = StageDef(name="evaluate", sections=("evaluate",), inputs=("prepare", "serve"))
@@ -41,7 +41,7 @@ def _body(ctx: StageContext) -> dict[str, Any]:
         docs, n_in = read_eval_docs(corpora, corpus_names(ctx.config, task.corpus_kind, corpora, task.name))
         items[task.name] = task.build(stable_order(docs), ev.max_items)
         if not items[task.name]:
-            raise ValueError(f"task {task.name}: no usable item among {n_in} eval documents")
+            raise InputError(f"evaluate task {task.name}: no usable item among {n_in} eval documents")
         counts[task.name] = {"in": n_in, "kept": len(items[task.name]), "filtered": n_in - len(items[task.name])}
         ctx.log.info("%s: %d items from %d eval documents", task.name, len(items[task.name]), n_in)
 

@@ -71,7 +71,7 @@ def _body(ctx: StageContext) -> dict[str, Any]:
 
     outputs: dict[str, Any] = {
         "experts": {c: r["phase2"]["model_dir"] for c, r in results.items()},
-        "phase1": {c: r["phase1"]["model_dir"] for c, r in results.items()},
+        "phase1": {c: r["phase1"]["model_dir"] for c, r in results.items() if r["phase1"]["model_dir"]},
     }
     metrics = {c: {p: _brief(r[p]["metrics"]) for p in PHASES} for c, r in results.items()}
     outputs["loss_curves"] = plot_losses(results, ctx.out / "loss_curves.png")
@@ -90,6 +90,13 @@ def train_expert(ctx: StageContext, corpus: str, base: str, data: dict[str, str]
         if ctx.is_done(key):
             ctx.log.info("[experts] %s: done in an earlier attempt, kept", key)
             results[phase] = ctx.done_info(key)
+        elif phase == "phase1" and count_rows(data[phase]) == 0:
+            # A weak teacher can leave a corpus without usable task data; the documents of
+            # phase 2 still teach the expert, so the run goes on without phase 1.
+            ctx.log.warning("[experts] %s: no PIT task data (see pit's quarantine): phase 1 skipped, "
+                            "phase 2 starts from the base model", corpus)
+            results[phase] = {"model_dir": None, "metrics": {"skipped": "no task data"}}
+            ctx.mark_done(key, results[phase])
         else:
             out_dir = ctx.out / corpus / MODEL_DIRS[phase]
             card = {"title": f"expert-{corpus} ({phase})", "role": "expert" if phase == "phase2" else "pit-phase1",
@@ -109,8 +116,14 @@ def train_expert(ctx: StageContext, corpus: str, base: str, data: dict[str, str]
             m = result["metrics"]
             ctx.log.info("[experts] %s: %d steps, loss %.4f -> %.4f", key, m.get("steps", 0),
                          m.get("first_loss") or float("nan"), m.get("final_loss") or float("nan"))
-        start = results[phase]["model_dir"]
+        start = results[phase]["model_dir"] or start
     return results
+
+
+def count_rows(parquet_dir: str) -> int:
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in sorted(Path(parquet_dir).rglob("*.parquet")))
 
 
 def _now() -> float:
@@ -120,9 +133,9 @@ def _now() -> float:
 
 
 def _brief(m: dict[str, Any]) -> dict[str, Any]:
-    keep = ("steps", "tokens", "first_loss", "final_loss", "loss_curve", "tokens_per_s", "train_s",
+    keep = ("skipped", "steps", "tokens", "first_loss", "final_loss", "loss_curve", "tokens_per_s", "train_s",
             "setup_s", "strategy", "world_size")
-    return {k: m.get(k) for k in keep}
+    return {k: m[k] for k in keep if k in m}
 
 
 def plot_losses(results: dict[str, dict[str, Any]], path: Path) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mediphi.cluster import connect
+from mediphi.config import ConfigError, InputError
 from mediphi.merge.methods import EXPERT_METHODS, MULTI_METHODS, MultiMethod, expert_config, mergekit_config
 from mediphi.merge.report import plot_trials
 from mediphi.merge.scoring import count_scored_tokens, read_val_docs, tokenize_batches, val_score
@@ -32,7 +33,7 @@ def body(ctx: StageContext) -> dict[str, Any]:
     connect(ctx.config)
     base = base_model(ctx.config)
     if not is_local_model(base):
-        raise ValueError(f"merge reads weights from disk: model.base must be a local HF dir, got {base}")
+        raise ConfigError(f"model.base: merge reads weights from disk: model.base must be a local HF dir, got {base}")
     experts: dict[str, str] = ctx.input("experts", "experts")
     corpora: dict[str, dict[str, str]] = ctx.input("prepare", "corpora")
 
@@ -40,7 +41,7 @@ def body(ctx: StageContext) -> dict[str, Any]:
     docs = read_val_docs({c: splits["val"] for c, splits in corpora.items()}, cfg.val_docs)
     batches = tokenize_batches(load_tokenizer(base), docs.texts, cfg.val_max_tokens)
     if count_scored_tokens(batches) == 0:
-        raise ValueError("the validation documents are too short to score (fewer than 2 tokens each)")
+        raise InputError("the validation documents are too short to score (fewer than 2 tokens each)")
     ctx.log.info("validation: %d documents, %d scored tokens", len(docs.texts), count_scored_tokens(batches))
 
     # -- experts: each one merged back into the base

