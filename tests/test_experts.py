@@ -149,3 +149,13 @@ def test_experts_stage_trains_one_expert_per_corpus_then_skips(ray_session, tiny
     cfg.experts.corpora = ["pubmed", "notes"]
     with pytest.raises(ConfigError, match="experts.corpora: no PIT data for notes"):
         experts.run(cfg, rd)
+
+
+def test_arch_specific_cuda_names_are_made_plain_for_deepspeed_jit(monkeypatch):
+    from mediphi.training.strategies import plain_cuda_archs
+
+    monkeypatch.setenv("TORCH_CUDA_ARCH_LIST", "8.0 9.0a;9.0 10.0f 12.0+PTX")
+    plain_cuda_archs()
+    import os
+
+    assert os.environ["TORCH_CUDA_ARCH_LIST"] == "8.0;9.0;10.0;12.0+PTX"

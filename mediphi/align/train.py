@@ -22,8 +22,6 @@ from typing import Any
 from mediphi.config import AlignLora, ConfigError, TrainingConfig
 
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 @dataclass(frozen=True)
 class Phase:
@@ -47,19 +45,17 @@ MODEL_DIR = "model"  # the exported HF directory inside the Ray checkpoint
 
 
 # ----------------------------------------------------------------------------- driver side
-def deepspeed_config(spec: str | None) -> dict[str, Any] | None:
-    """The DeepSpeed JSON as a dict (workers may run elsewhere, so no path travels)."""
+def deepspeed_config(spec: str | None, field: str = "align.deepspeed") -> dict[str, Any] | None:
+    """The DeepSpeed JSON as a dict (workers may run elsewhere, so no path travels); the HF
+    Trainer fills its "auto" values from the training arguments."""
     if spec is None:
         return None
-    path = Path(spec).expanduser()
-    if not path.is_absolute() and not path.is_file():
-        path = REPO / path  # configs/deepspeed/... from anywhere
-    if not path.is_file():
-        raise ConfigError(f"DeepSpeed config '{spec}' not found (relative paths resolve from {REPO})")
-    ds = json.loads(path.read_text())
+    from mediphi.training import load_deepspeed_config
+
+    ds = load_deepspeed_config(spec, field)
     if ds.get("zero_optimization", {}).get("stage", 0) >= 3:
         # Rank 0 exports its own copy of the weights; under ZeRO-3 it holds only a shard.
-        raise ConfigError(f"{spec}: align exports full weights from rank 0; use ZeRO stage 0-2, not 3")
+        raise ConfigError(f"{field}: {spec}: align exports full weights from rank 0; use ZeRO stage 0-2, not 3")
     return ds
 
 
@@ -101,7 +97,7 @@ def worker_config(phase: str, *, model: str, data: Path, train: TrainingConfig, 
         "model": model,
         "data": str(data),
         "train": train.model_dump(mode="json"),
-        "deepspeed": deepspeed_config(train.deepspeed),
+        "deepspeed": deepspeed_config(train.deepspeed, f"align.{phase}.deepspeed"),
         "lora": lora.model_dump(mode="json") if lora.enabled else None,
         "model_dtype": model_dtype,
         "card": card,

@@ -32,6 +32,18 @@ def warmup_schedule(cfg: TrainingConfig) -> Schedule:
     return lambda opt: torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / (steps + 1)))
 
 
+def plain_cuda_archs() -> None:
+    """DeepSpeed 0.19's JIT op builder cannot parse arch-specific names such as "9.0a", which some
+    CUDA images export in TORCH_CUDA_ARCH_LIST (seen on an H200 image): building FusedAdam then
+    fails. Build the fused ops for the plain arch instead (same kernels for DeepSpeed's ops)."""
+    import os
+
+    archs = os.environ.get("TORCH_CUDA_ARCH_LIST")
+    if archs:
+        os.environ["TORCH_CUDA_ARCH_LIST"] = ";".join(
+            dict.fromkeys(a.rstrip("af") for a in archs.replace(" ", ";").split(";") if a))
+
+
 class DeepSpeedStrategy:
     """ZeRO through `deepspeed.initialize`; save, load and export are collective (every rank)."""
 
@@ -39,6 +51,8 @@ class DeepSpeedStrategy:
 
     def __init__(self, model, cfg: TrainingConfig, ds_config: dict[str, Any]):
         import deepspeed
+
+        plain_cuda_archs()
 
         self.engine, _, _, _ = deepspeed.initialize(
             model=model,
