@@ -7,6 +7,17 @@ from mediphi.engines.base import Prompt, SamplingParams, truncate_at_stop
 from mediphi.models import load_causal_lm, load_tokenizer
 
 
+def right_pad(seqs: list[list[int]], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token lists -> (input_ids, attention_mask), right-padded to the longest."""
+    width = max(len(s) for s in seqs)
+    input_ids = torch.full((len(seqs), width), pad, dtype=torch.long)
+    mask = torch.zeros_like(input_ids)
+    for r, s in enumerate(seqs):
+        input_ids[r, :len(s)] = torch.tensor(s)
+        mask[r, :len(s)] = 1
+    return input_ids, mask
+
+
 class HFEngine:
     def __init__(self, model: str, dtype: str = "auto", batch_size: int = 16, device: str | None = None):
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -73,13 +84,7 @@ class HFEngine:
         out = [0.0] * len(pairs)
         for start in range(0, len(pairs), self.batch_size):
             chunk = pairs[start:start + self.batch_size]
-            seqs = [ctx + cont for ctx, cont in chunk]
-            width = max(len(s) for s in seqs)
-            input_ids = torch.full((len(seqs), width), pad, dtype=torch.long)
-            mask = torch.zeros_like(input_ids)
-            for r, s in enumerate(seqs):
-                input_ids[r, :len(s)] = torch.tensor(s)
-                mask[r, :len(s)] = 1
+            input_ids, mask = right_pad([ctx + cont for ctx, cont in chunk], pad)
             logits = self.model(input_ids=input_ids.to(self.device),
                                 attention_mask=mask.to(self.device)).logits.float()
             logp = torch.log_softmax(logits, dim=-1)

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from mediphi.config import InputError
+from mediphi.engines.hf import right_pad
 from mediphi.models.sources import DTYPES
 
 BATCH_SIZE = 4
@@ -55,18 +56,8 @@ def read_val_docs(val_dirs: dict[str, str], limit: int) -> ValDocs:
 def tokenize_batches(tokenizer, texts: list[str], max_tokens: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Right-padded (input_ids, attention_mask) batches; documents are cut to `max_tokens`."""
     ids = tokenizer(texts, truncation=True, max_length=max_tokens)["input_ids"]
-    pad = tokenizer.pad_token_id
-    batches = []
-    for start in range(0, len(ids), BATCH_SIZE):
-        chunk = ids[start:start + BATCH_SIZE]
-        width = max(len(x) for x in chunk)
-        input_ids = torch.full((len(chunk), width), pad, dtype=torch.long)
-        mask = torch.zeros_like(input_ids)
-        for row, x in enumerate(chunk):
-            input_ids[row, :len(x)] = torch.tensor(x)
-            mask[row, :len(x)] = 1
-        batches.append((input_ids, mask))
-    return batches
+    return [right_pad(ids[start:start + BATCH_SIZE], tokenizer.pad_token_id)
+            for start in range(0, len(ids), BATCH_SIZE)]
 
 
 def count_scored_tokens(batches: list[tuple[torch.Tensor, torch.Tensor]]) -> int:

@@ -28,6 +28,7 @@ import ray.data
 
 from mediphi.cluster import connect
 from mediphi.config import PitSection, RunConfig
+from mediphi.datasets import cut, document, write_parquet
 from mediphi.engines import sampling_params
 from mediphi.engines.ray_data import generate_column
 from mediphi.models import base_model, load_tokenizer
@@ -137,19 +138,6 @@ def pack_phase(texts: ray.data.Dataset, tokenizer: str, seq_len: int, pad_id: in
 
 
 # ----------------------------------------------------------------------------- row functions
-def cut(text: str, max_chars: int) -> str:
-    """At most max_chars, ending on a word boundary when one is near."""
-    if len(text) <= max_chars:
-        return text
-    head = text[:max_chars]
-    space = head.rfind(" ")
-    return head[:space] if space > max_chars * 0.8 else head
-
-
-def document(row: dict[str, Any]) -> str:
-    return f"{row['title']}\n\n{row['text']}" if row.get("title") else row["text"]
-
-
 def _teacher_chats(row: dict[str, Any], tasks: list[str], max_chars: int) -> list[dict[str, Any]]:
     doc = cut(document(row), max_chars)
     return [{"doc_id": row["doc_id"], "corpus": row["corpus"], "task": name, "doc": doc,
@@ -179,14 +167,6 @@ def _document_text(row: dict[str, Any], seed: int) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- io and summary
 def _paths(out: Path, corpus: str) -> dict[str, Path]:
     return {name: out / name / corpus for name in OUTPUTS}
-
-
-def write_parquet(ds: ray.data.Dataset, path: Path, schema: pa.Schema) -> None:
-    """Ray Data writes no file for zero rows; readers still need the columns, so write them."""
-    ds.write_parquet(str(path))
-    if not any(path.glob("*.parquet")):
-        path.mkdir(parents=True, exist_ok=True)
-        pq.write_table(schema.empty_table(), path / "empty.parquet")
 
 
 def _corpus_info(n_docs: int, tally: Counter, phases: dict[str, dict[str, int]]) -> dict[str, Any]:

@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import ray.data
 from ray.data.expressions import col
 
 from mediphi.cluster import connect
 from mediphi.config import ConfigError, CorpusConfig, PrepareSection, RunConfig
+from mediphi.datasets import write_empty
 from mediphi.prepare.clean import PHI_KINDS, clean_record
 from mediphi.prepare.dedup import apply_verdict, duplicate_verdicts, final_ledger, pull_ledger
 from mediphi.prepare.sources import read_source
@@ -128,12 +128,6 @@ def write_documents(rows: ray.data.Dataset, docs_dir: Path, split_sizes: dict[st
              .select_columns(DOC_SCHEMA.names).write_parquet(str(path)))
         else:
             write_empty(path, DOC_SCHEMA)
-
-
-def write_empty(path: Path, schema: pa.Schema) -> None:
-    """An empty split is still a readable Parquet directory (Ray writes no file for no rows)."""
-    path.mkdir(parents=True, exist_ok=True)
-    pq.write_table(schema.empty_table(), path / "empty.parquet")
 
 
 def ensure_readable(path: Path, schema: pa.Schema) -> None:

@@ -33,11 +33,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 import ray.data
 
 from mediphi.cluster import connect
 from mediphi.config import EngineConfig, InputError, RunConfig, SynthesizeSection
+from mediphi.datasets import cut, document, write_parquet
 from mediphi.engines import SamplingParams, sampling_params
 from mediphi.engines.ray_data import generate_column
 from mediphi.models import base_model
@@ -133,19 +133,6 @@ def sample_specs(docs: ray.data.Dataset, cfg: SynthesizeSection, seed: int) -> l
     return [{"row_id": i, "doc_id": doc_ids[i], "task_type": tasks[i], "input_data": doc_types[i],
              "output_format": formats[i], "difficulty_level": int(levels[i]), "seed_document": seeds[doc_ids[i]],
              "instruction": "", "input": "", "output": "", "status": KEPT, "reason": ""} for i in range(n)]
-
-
-def document(row: dict[str, Any]) -> str:
-    return f"{row['title']}\n\n{row['text']}" if row.get("title") else row["text"]
-
-
-def cut(text: str, max_chars: int) -> str:
-    """At most max_chars, ending on a word boundary when one is near."""
-    if len(text) <= max_chars:
-        return text
-    head = text[:max_chars]
-    space = head.rfind(" ")
-    return head[:space] if space > max_chars * 0.8 else head
 
 
 # ----------------------------------------------------------------------------- 2. teacher
@@ -294,14 +281,6 @@ def write_outputs(out: Path, rows: ray.data.Dataset) -> dict[str, str]:
             write_parquet(part.sort("row_id").select_columns(list(FILTERED_COLUMNS)), paths[name],
                           schema(FILTERED_COLUMNS))
     return {name: str(path) for name, path in paths.items()}
-
-
-def write_parquet(ds: ray.data.Dataset, path: Path, columns: pa.Schema) -> None:
-    """Ray Data writes no file for zero rows; readers still need the columns, so write them."""
-    ds.write_parquet(str(path))
-    if not any(path.glob("*.parquet")):
-        path.mkdir(parents=True, exist_ok=True)
-        pq.write_table(columns.empty_table(), path / "empty.parquet")
 
 
 def summarize(table: pd.DataFrame, num_instructions: int) -> tuple[dict[str, int], dict[str, Any]]:
