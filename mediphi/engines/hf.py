@@ -69,13 +69,42 @@ class HFEngine:
 
     @torch.inference_mode()
     def score_choices(self, prompts: list[Prompt], choices: list[list[str]]) -> list[list[float]]:
-        pairs = [(self._encode(self.render(p)), self._encode(c)) for p, cs in zip(prompts, choices) for c in cs]
-        scores = self.loglikelihood(pairs)
-        out, k = [], 0
-        for cs in choices:
-            out.append(scores[k:k + len(cs)])
-            k += len(cs)
+        contexts = [self._encode(self.render(p)) for p in prompts]
+        encoded = [[self._encode(c) for c in cs] for cs in choices]
+        out: list[list[float]] = [[] for _ in prompts]
+        # Single-token choices (judge scores "1".."5", option letters) need one forward pass per
+        # prompt, not one per choice: the next-token distribution at the prompt's end has them all.
+        single = [i for i, cs in enumerate(encoded) if cs and all(len(c) == 1 for c in cs)]
+        for i, row in zip(single, self._next_token_logprobs([contexts[i] for i in single])):
+            out[i] = [float(row[c[0]]) for c in encoded[i]]
+        rest = [i for i in range(len(prompts)) if i not in set(single)]
+        pairs = [(contexts[i], c) for i in rest for c in encoded[i]]
+        scores, k = self.loglikelihood(pairs), 0
+        for i in rest:
+            out[i] = scores[k:k + len(encoded[i])]
+            k += len(encoded[i])
         return out
+
+    def _next_token_logprobs(self, contexts: list[list[int]]) -> list[torch.Tensor]:
+        """log p(next token | context) over the vocabulary, for each context."""
+        order = sorted(range(len(contexts)), key=lambda i: len(contexts[i]))  # similar lengths pad less
+        rows: list[torch.Tensor] = [torch.empty(0)] * len(contexts)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            # Left padding puts every context's last token in the last column, so the LM head runs
+            # on that column alone (logits_to_keep=1); explicit positions keep each row's own.
+            width = max(len(contexts[i]) for i in idx)
+            input_ids = torch.full((len(idx), width), self.tokenizer.pad_token_id, dtype=torch.long)
+            mask = torch.zeros_like(input_ids)
+            for r, i in enumerate(idx):
+                input_ids[r, width - len(contexts[i]):] = torch.tensor(contexts[i])
+                mask[r, width - len(contexts[i]):] = 1
+            positions = (mask.cumsum(-1) - 1).clamp(min=0)
+            logits = self.model(input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device),
+                                position_ids=positions.to(self.device), logits_to_keep=1).logits[:, -1].float()
+            for r, i in enumerate(idx):
+                rows[i] = torch.log_softmax(logits[r], dim=-1).cpu()
+        return rows
 
     @torch.inference_mode()
     def loglikelihood(self, pairs: list[tuple[list[int], list[int]]]) -> list[float]:
