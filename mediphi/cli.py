@@ -42,6 +42,7 @@ DEFAULT_CONFIG = Path("configs/demo.yaml")
 def _setup(config_path: Path, run_dir: str | None, overrides: list[str] | None, log_level: str) -> RunConfig:
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         datefmt="%H:%M:%S")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per HTTP request otherwise
     # Compiled DeepSpeed ops are cached across runs (the CPU comm op takes ~30 s to build).
     os.environ.setdefault("TORCH_EXTENSIONS_DIR", str(Path.home() / ".cache" / "mediphi" / "torch_extensions"))
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -127,7 +127,7 @@ register(Task(
 
 # ----------------------------------------------------------------------------- pubmed_title
 ABSTRACT_MAX_CHARS = 1500
-TITLE_MAX_TOKENS = 48
+TITLE_MAX_TOKENS = 32  # PubMed titles run 10-20 words
 
 
 def build_pubmed_title(docs: list[Doc], max_items: int) -> list[Item]:

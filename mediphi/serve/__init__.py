@@ -60,7 +60,9 @@ def deploy(args, host: str, port: int, app_name: str) -> bool:
     if _running_spec(app_name) == spec:
         log.info("app '%s' already serves these models: not redeploying", app_name)
         return False
-    serve.run(build_app(args.model_dump()), name=app_name, route_prefix="/", blocking=False)
+    # No access log: evaluation sends thousands of requests; errors are still logged.
+    serve.run(build_app(args.model_dump()), name=app_name, route_prefix="/", blocking=False,
+              logging_config={"enable_access_log": False})
     return True
 
 

@@ -221,7 +221,9 @@ def judge(ctx: StageContext, rows: ray.data.Dataset, engine: EngineConfig, base:
     requests = todo.flat_map(_judge_requests, fn_kwargs={"text_prompts": engine.kind == "openai"})
     scored = generate_column(requests, engine, base, "chat", "logliks", sampling_params(engine),
                              choices_col="choices")
-    per_row = scored.map(_read_score).groupby("row_id").map_groups(_one_row_per_example, batch_format="pandas")
+    # One partition per thousand examples: the default (200) costs seconds of empty tasks at demo scale.
+    per_row = scored.map(_read_score).groupby("row_id", num_partitions=max(1, -(-n // 1000))).map_groups(
+        _one_row_per_example, batch_format="pandas")
     return per_row.union(unscored).materialize()
 
 
