@@ -52,9 +52,8 @@ def serve_not_needed(config: RunConfig, rd: RunDir) -> bool:
     from mediphi.models import base_model
     from mediphi.serve.discovery import discover_models
 
-    outputs = rd.read_manifest("serve")["outputs"]
     models, sources = discover_models(rd, base_model(config))
-    return models == rd.output("serve", "models") and sources == outputs.get("sources")
+    return models == rd.output("serve", "models") and sources == rd.output("serve", "sources")
 
 
 @dataclass

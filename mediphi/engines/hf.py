@@ -7,14 +7,16 @@ from mediphi.engines.base import Prompt, SamplingParams, truncate_at_stop
 from mediphi.models import load_causal_lm, load_tokenizer
 
 
-def right_pad(seqs: list[list[int]], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Token lists -> (input_ids, attention_mask), right-padded to the longest."""
+def pad_batch(seqs: list[list[int]], pad: int, left: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token lists -> (input_ids, attention_mask), padded to the longest. Left padding puts every
+    sequence's last token in the last column (generation, next-token scores)."""
     width = max(len(s) for s in seqs)
     input_ids = torch.full((len(seqs), width), pad, dtype=torch.long)
     mask = torch.zeros_like(input_ids)
     for r, s in enumerate(seqs):
-        input_ids[r, :len(s)] = torch.tensor(s)
-        mask[r, :len(s)] = 1
+        cols = slice(width - len(s), width) if left else slice(0, len(s))
+        input_ids[r, cols] = torch.tensor(s)
+        mask[r, cols] = 1
     return input_ids, mask
 
 
@@ -48,12 +50,8 @@ class HFEngine:
             torch.manual_seed(params.seed)
         for start in range(0, len(order), self.batch_size):
             idx = order[start:start + self.batch_size]
-            width = max(len(ids[i]) for i in idx)
-            input_ids = torch.full((len(idx), width), tok.pad_token_id, dtype=torch.long)
-            mask = torch.zeros_like(input_ids)
-            for row, i in enumerate(idx):  # left padding: generation continues from the right edge
-                input_ids[row, width - len(ids[i]):] = torch.tensor(ids[i])
-                mask[row, width - len(ids[i]):] = 1
+            input_ids, mask = pad_batch([ids[i] for i in idx], tok.pad_token_id, left=True)
+            width = input_ids.shape[1]
             sample = params.temperature > 0
             gen = self.model.generate(
                 input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device),
@@ -91,14 +89,9 @@ class HFEngine:
         rows: list[torch.Tensor] = [torch.empty(0)] * len(contexts)
         for start in range(0, len(order), self.batch_size):
             idx = order[start:start + self.batch_size]
-            # Left padding puts every context's last token in the last column, so the LM head runs
-            # on that column alone (logits_to_keep=1); explicit positions keep each row's own.
-            width = max(len(contexts[i]) for i in idx)
-            input_ids = torch.full((len(idx), width), self.tokenizer.pad_token_id, dtype=torch.long)
-            mask = torch.zeros_like(input_ids)
-            for r, i in enumerate(idx):
-                input_ids[r, width - len(contexts[i]):] = torch.tensor(contexts[i])
-                mask[r, width - len(contexts[i]):] = 1
+            # Left padded: the LM head runs on the last column alone (logits_to_keep=1);
+            # explicit positions keep each row's own.
+            input_ids, mask = pad_batch([contexts[i] for i in idx], self.tokenizer.pad_token_id, left=True)
             positions = (mask.cumsum(-1) - 1).clamp(min=0)
             logits = self.model(input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device),
                                 position_ids=positions.to(self.device), logits_to_keep=1).logits[:, -1].float()
@@ -113,7 +106,7 @@ class HFEngine:
         out = [0.0] * len(pairs)
         for start in range(0, len(pairs), self.batch_size):
             chunk = pairs[start:start + self.batch_size]
-            input_ids, mask = right_pad([ctx + cont for ctx, cont in chunk], pad)
+            input_ids, mask = pad_batch([ctx + cont for ctx, cont in chunk], pad)
             logits = self.model(input_ids=input_ids.to(self.device),
                                 attention_mask=mask.to(self.device)).logits.float()
             logp = torch.log_softmax(logits, dim=-1)

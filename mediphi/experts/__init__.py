@@ -15,7 +15,6 @@ Outputs: experts {corpus: HF dir}, phase1 {corpus: HF dir}, loss_curves.png.
 from __future__ import annotations
 
 import shutil
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -59,10 +58,8 @@ def _body(ctx: StageContext) -> dict[str, Any]:
     ctx.log.info("[experts] %d expert(s) (%s), %d at a time", len(corpora), ", ".join(corpora),
                  min(cfg.max_concurrent, len(corpora)))
 
-    lock = threading.Lock()  # ctx.timings is shared by the expert threads
-
     def one(corpus: str) -> dict[str, Any]:
-        return train_expert(ctx, corpus, base, {p: data[p][corpus] for p in PHASES}, lock)
+        return train_expert(ctx, corpus, base, {p: data[p][corpus] for p in PHASES})
 
     # Threads only wait on Ray: each trainer's workers run in their own processes on the cluster.
     with ThreadPoolExecutor(max_workers=min(cfg.max_concurrent, len(corpora)),
@@ -78,8 +75,7 @@ def _body(ctx: StageContext) -> dict[str, Any]:
     return {"metrics": metrics, "outputs": outputs}
 
 
-def train_expert(ctx: StageContext, corpus: str, base: str, data: dict[str, str],
-                 lock: threading.Lock) -> dict[str, Any]:
+def train_expert(ctx: StageContext, corpus: str, base: str, data: dict[str, str]) -> dict[str, Any]:
     from mediphi.training import train_causal_lm
 
     cfg = ctx.config.experts
@@ -103,12 +99,10 @@ def train_expert(ctx: StageContext, corpus: str, base: str, data: dict[str, str]
                     "corpus": corpus, "phase": phase, "base": base,
                     "description": ("PIT phase 1: task data only" if phase == "phase1" else
                                     "PIT phase 2: task data + raw documents, from the phase-1 model")}
-            t0 = _now()
-            result = train_causal_lm(start, data[phase], out_dir, train, name=f"{corpus}-{phase}",
-                                     storage_path=ctx.out / "ray_train", card=card,
-                                     field=f"experts.{phase}")
-            with lock:
-                ctx.timings[key] = round(_now() - t0, 3)
+            with ctx.timed(key):  # each thread writes its own key
+                result = train_causal_lm(start, data[phase], out_dir, train, name=f"{corpus}-{phase}",
+                                         storage_path=ctx.out / "ray_train", card=card,
+                                         field=f"experts.{phase}")
             results[phase] = {"model_dir": result["model_dir"], "metrics": result["metrics"]}
             ctx.mark_done(key, results[phase])
             # The exported model is what is kept; the checkpoint (optimizer state: 3x the model) is spent.
@@ -124,12 +118,6 @@ def count_rows(parquet_dir: str) -> int:
     import pyarrow.parquet as pq
 
     return sum(pq.ParquetFile(f).metadata.num_rows for f in sorted(Path(parquet_dir).rglob("*.parquet")))
-
-
-def _now() -> float:
-    import time
-
-    return time.perf_counter()
 
 
 def _brief(m: dict[str, Any]) -> dict[str, Any]:

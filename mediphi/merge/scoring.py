@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from mediphi.config import InputError
-from mediphi.engines.hf import right_pad
+from mediphi.engines.hf import pad_batch
 from mediphi.models.sources import DTYPES
 
 BATCH_SIZE = 4
@@ -56,7 +56,7 @@ def read_val_docs(val_dirs: dict[str, str], limit: int) -> ValDocs:
 def tokenize_batches(tokenizer, texts: list[str], max_tokens: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Right-padded (input_ids, attention_mask) batches; documents are cut to `max_tokens`."""
     ids = tokenizer(texts, truncation=True, max_length=max_tokens)["input_ids"]
-    return [right_pad(ids[start:start + BATCH_SIZE], tokenizer.pad_token_id)
+    return [pad_batch(ids[start:start + BATCH_SIZE], tokenizer.pad_token_id)
             for start in range(0, len(ids), BATCH_SIZE)]
 
 
