@@ -55,10 +55,15 @@ def _setup(config_path: Path, run_dir: str | None, overrides: list[str] | None, 
 def _stage_command(name: str):
     def command(config: ConfigOpt = DEFAULT_CONFIG, run_dir: RunDirOpt = None, set_: SetOpt = None,
                 force: ForceOpt = False, log_level: LogOpt = "INFO",
-                block: Annotated[bool, typer.Option(help="serve only: keep serving until Ctrl-C.")] = False):
+                block: Annotated[bool, typer.Option(help="serve only: keep serving until Ctrl-C.")] = False,
+                list_tasks: Annotated[bool, typer.Option(
+                    "--list-tasks", help="evaluate only: list the evaluation tasks and exit.")] = False):
         from mediphi.cluster import connect
         from mediphi.pipeline import run_dir_of, run_stage, stage_module
 
+        if list_tasks:
+            _print_tasks()
+            return
         cfg = _setup(config, run_dir, set_, log_level)
         rd = run_dir_of(cfg)
         for upstream in stage_module(name).STAGE.inputs:  # fail in a second, before Ray starts
@@ -137,6 +142,20 @@ def show_config(config: ConfigOpt = DEFAULT_CONFIG, set_: SetOpt = None):
     """Validate a config and print it with every default filled in."""
     cfg = _setup(config, None, set_, "WARNING")
     typer.echo(cfg.to_yaml())
+
+
+def _print_tasks() -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from mediphi.evaluate.tasks import all_tasks
+
+    table = Table(title="evaluation tasks (evaluate.tasks; CLUE/CLUE+ data files: evaluate.data.<task>)")
+    for col in ("task", "suite", "metric", "tests", "description"):
+        table.add_column(col)
+    for t in all_tasks().values():
+        table.add_row(t.name, t.suite, t.metric, t.tests, t.description)
+    Console(width=160).print(table)
 
 
 def _print_manifest(m: dict) -> None:

@@ -13,6 +13,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from mediphi.catalog import EVAL_TASKS, MERGE_EXPERT_METHODS, MERGE_MULTI_METHODS, check_name
+
 
 class UserError(Exception):
     """A problem the user fixes (config, missing input, missing model): reported as one line."""
@@ -194,14 +196,12 @@ class MergeSection(Section):
     @field_validator("expert_method")
     @classmethod
     def _known_expert_method(cls, v: str) -> str:
-        from mediphi.merge.methods import EXPERT_METHODS, check_name  # pure data, no torch/mergekit
-        return check_name(v, EXPERT_METHODS, "expert")
+        return check_name(v, MERGE_EXPERT_METHODS, "expert merge method")
 
     @field_validator("multi_method")
     @classmethod
     def _known_multi_method(cls, v: str) -> str:
-        from mediphi.merge.methods import MULTI_METHODS, check_name
-        return check_name(v, MULTI_METHODS, "multi-expert")
+        return check_name(v, MERGE_MULTI_METHODS, "multi-expert merge method")
 
     @field_validator("density", "weight")
     @classmethod
@@ -260,26 +260,70 @@ class ServeSection(Section):
     max_tokens_limit: int = Field(1024, ge=1, description="Requests asking for more get a 400.")
 
 
+class GenerationConfig(Section):
+    """How evaluation generates. CLUE's scripts sample at vLLM's defaults (temperature 1.0);
+    greedy here by default so that two runs of the same model give the same score."""
+
+    temperature: float = Field(0.0, ge=0.0, le=2.0)
+    top_p: float = Field(1.0, gt=0.0, le=1.0)
+    seed: int = 0
+    max_new_tokens: int | None = Field(
+        None, ge=1, description="None: each task's own (CLUE's per-script max_tokens, e.g. 20 for MedNLI).")
+
+
+class BootstrapConfig(Section):
+    samples: int = Field(2000, ge=100, description="Bootstrap resamples for every interval.")
+    confidence: float = Field(0.95, gt=0.5, lt=1.0)
+    seed: int = 0
+
+
 class EvaluateSection(Section):
-    tasks: list[str] = ["icd10cm_mc", "pubmed_title"]
-    models: list[Literal["base", "experts", "merged", "aligned"]] = Field(
+    tasks: list[str] = ["icd10cm_mc_easy", "icd10cm_mc_medium", "icd10cm_mc_hard", "icd10cm_coding",
+                        "abbreviation_expansion", "medication_extraction", "pubmed_title"]
+    models: list[Literal["base", "experts", "raw_experts", "merged", "aligned"]] = Field(
         default_factory=lambda: ["base", "experts", "merged", "aligned"],
-        description="Model groups of the run to evaluate: base, experts, merged, aligned.",
+        description="Model groups of the run: base, experts (each expert SLERP-merged into the base, as "
+                    "the paper reports them), raw_experts (the PIT experts as trained), merged, aligned.",
     )
-    max_items: int = Field(40, ge=1)
-    concurrency: int = Field(8, ge=1)
+    split: Literal["test", "validation"] = Field(
+        "test", description="Offline tasks: which of their two disjoint item sets to score.")
+    max_items: int = Field(200, ge=1, description="Items per task (after the few-shot examples).")
+    items: dict[str, int] = Field(default_factory=dict, description="Per-task override of max_items.")
+    data: dict[str, str] = Field(
+        default_factory=dict,
+        description="CLUE+ task -> its published data file (e.g. mednli: /data/mli_test_v1.jsonl).")
+    few_shot: dict[str, int] = Field(
+        default_factory=dict, description="Per-task number of few-shot examples; default: the CLUE script's.")
+    mc_scoring: list[Literal["loglikelihood", "generate"]] = Field(
+        ["loglikelihood", "generate"],
+        description="Multiple choice: log-likelihood of each option (lm-eval style), the generated answer "
+                    "parsed (CLUE style), or both.")
+    generation: GenerationConfig = Field(default_factory=GenerationConfig)
+    bootstrap: BootstrapConfig = Field(default_factory=BootstrapConfig)
+    concurrency: int = Field(16, ge=1, description="Requests in flight to the endpoint.")
     endpoint: str | None = Field(None, description="Evaluate this endpoint instead of the run's.")
 
     @field_validator("tasks")
     @classmethod
     def _known_tasks(cls, v: list[str]) -> list[str]:
-        from mediphi.evaluate.tasks import TASKS  # the registry; no torch or Ray behind it
-
-        unknown = [t for t in v if t not in TASKS]
-        if unknown:
-            raise ValueError(f"unknown task(s) {', '.join(unknown)}; tasks: {', '.join(sorted(TASKS))}")
         if not v:
             raise ValueError("list at least one task")
+        for t in v:
+            check_name(t, EVAL_TASKS, "evaluation task")
+        return v
+
+    @field_validator("items", "data", "few_shot")
+    @classmethod
+    def _known_keys(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for t in v:
+            check_name(t, EVAL_TASKS, "evaluation task")
+        return v
+
+    @field_validator("mc_scoring")
+    @classmethod
+    def _some_scoring(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("list loglikelihood, generate or both")
         return v
 
 

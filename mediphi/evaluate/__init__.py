@@ -1,19 +1,22 @@
-"""evaluate: score the run's served models on CLUE+-style tasks over HTTP; write the report.
+"""evaluate: score the run's served models on CLUE+ and offline clinical tasks over HTTP; report.
 
-Recipe: pick the models (evaluate.models groups among those the serve stage serves) -> build each
-task's items from the prepare EVAL split only -> for each (model, task) not already done: query
-the endpoint concurrently, score, save the predictions, mark it done -> report.json, report.md,
-report.png with each model's relative gain over the base model.
+Recipe: pick the models (evaluate.models groups among those the serve stage serves) -> load each
+task's items (CLUE+ tasks from the files named in evaluate.data, offline tasks from the prepare
+EVAL split or package data) and save them -> for each (model, task) not already done: query the
+endpoint concurrently, score every item, save the per-item records, mark it done -> report.json,
+report.md, report.png: per task mean, bootstrap interval and n; per model the paired-bootstrap
+interval of its difference to the base; relative gains; an Average row.
 """
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from mediphi.config import InputError, RunConfig
 from mediphi.runs import MissingInputError, StageContext, StageDef, execute
 
-STAGE = StageDef(name="evaluate", sections=("evaluate",), inputs=("prepare", "serve"))
+STAGE = StageDef(name="evaluate", sections=("evaluate", "run"), inputs=("prepare", "serve"))
 
 
 def run(config: RunConfig, run_dir, force: bool = False) -> dict[str, Any]:
@@ -22,7 +25,7 @@ def run(config: RunConfig, run_dir, force: bool = False) -> dict[str, Any]:
 
 def _body(ctx: StageContext) -> dict[str, Any]:
     from mediphi.evaluate.report import build_report, write_report
-    from mediphi.evaluate.tasks import ModelClient, get_task, stable_order
+    from mediphi.evaluate.tasks import ModelClient, get_task
     from mediphi.serve.discovery import select_groups
 
     ev = ctx.config.evaluate
@@ -32,34 +35,50 @@ def _body(ctx: StageContext) -> dict[str, Any]:
     if not models:
         raise MissingInputError(f"none of the model groups {ev.models} is served by the serve stage "
                                 f"(served: {', '.join(ctx.input('serve', 'models'))})")
-
     check_endpoint(endpoint, list(models))
 
-    corpora = ctx.input("prepare", "corpora")
-    items, counts = {}, {}
-    for task in tasks:
-        docs, n_in = read_eval_docs(corpora, corpus_names(ctx.config, task.corpus_kind, corpora, task.name))
-        items[task.name] = task.build(stable_order(docs), ev.max_items)
-        if not items[task.name]:
-            raise InputError(f"evaluate task {task.name}: no usable item among {n_in} eval documents")
-        counts[task.name] = {"in": n_in, "kept": len(items[task.name]), "filtered": n_in - len(items[task.name])}
-        ctx.log.info("%s: %d items from %d eval documents", task.name, len(items[task.name]), n_in)
-
-    results: dict[str, dict[str, dict[str, Any]]] = {}
+    items = {t.name: load_items(ctx, t) for t in tasks}
+    records: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for model, model_dir in models.items():
         client = ModelClient(endpoint, model, model_dir, ev.concurrency)
         for task in tasks:
-            results.setdefault(model, {})[task.name] = evaluate_one(ctx, client, task, items[task.name])
+            records.setdefault(model, {})[task.name] = evaluate_one(ctx, client, task, items[task.name])
 
-    task_info = {t.name: {"metric": t.metric, "n": len(items[t.name]), "baseline": t.baseline,
-                          "description": t.description} for t in tasks}
-    report = build_report(results, task_info, models, endpoint)
+    report = build_report(records, tasks, models, endpoint, ev)
     paths = write_report(report, ctx.out, f"CLUE+ evaluation, run '{ctx.config.run.name}'")
     return {
-        "counts": counts,
-        "outputs": {**paths, "predictions": str(ctx.out / "predictions")},
-        "metrics": {m: {t: r["score"] for t, r in per_task.items()} for m, per_task in results.items()},
+        "counts": {t.name: {"items": len(items[t.name])} for t in tasks},
+        "outputs": {**paths, "items": str(ctx.out / "items"), "predictions": str(ctx.out / "predictions")},
+        "metrics": {m: {t: r["score"]["mean"] for t, r in per_task.items()}
+                    for m, per_task in report["results"].items()},
     }
+
+
+def load_items(ctx: StageContext, task) -> list[dict[str, Any]]:
+    """The task's items for this run, written to items/<task>.jsonl (what every model is asked)."""
+    from mediphi.evaluate.tasks import LoadContext
+
+    ev = ctx.config.evaluate
+    corpora = ctx.input("prepare", "corpora")
+
+    @cache
+    def docs(kind: str) -> list[dict[str, Any]]:
+        return read_eval_docs(corpora, corpus_names(ctx.config, kind, corpora, task.name))
+
+    lctx = LoadContext(task=task.name, max_items=ev.items.get(task.name, ev.max_items), seed=ctx.config.run.seed,
+                       split=ev.split, few_shot=ev.few_shot.get(task.name), data_path=ev.data.get(task.name),
+                       docs=docs)
+    items = task.load(lctx)
+    if not items:
+        raise InputError(f"evaluate task {task.name}: no usable item (split {ev.split}); see its data source")
+    ids = [it["id"] for it in items]
+    if len(set(ids)) != len(ids):
+        raise RuntimeError(f"task {task.name}: item ids repeat; the paired bootstrap needs unique ids")
+    path = ctx.out / "items" / f"{task.name}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(it) + "\n" for it in items))
+    ctx.log.info("%s: %d items (%s, split %s)", task.name, len(items), task.suite, ev.split)
+    return items
 
 
 def check_endpoint(endpoint: str, models: list[str]) -> None:
@@ -88,37 +107,34 @@ def corpus_names(config: RunConfig, kind: str, corpora: dict[str, Any], task: st
     return names
 
 
-def read_eval_docs(corpora: dict[str, Any], names: list[str]) -> tuple[list[dict[str, Any]], int]:
-    """The eval split's documents of these corpora (a row not marked eval is dropped), and how many rows."""
+def read_eval_docs(corpora: dict[str, Any], names: list[str]) -> list[dict[str, Any]]:
+    """The eval split's documents of these corpora (a row not marked eval is dropped)."""
     import pyarrow.parquet as pq
 
-    docs, n_in = [], 0
+    docs = []
     for name in names:
         rows = pq.read_table(corpora[name]["eval"], columns=["doc_id", "title", "text", "meta", "split"]).to_pylist()
-        n_in += len(rows)
         docs += [r for r in rows if r["split"] == "eval"]
-    return docs, n_in
+    return docs
 
 
-def evaluate_one(ctx: StageContext, client, task, items: list[dict[str, Any]]) -> dict[str, Any]:
+def evaluate_one(ctx: StageContext, client, task, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One model on one task, resumable: predictions/<model>/<task>.jsonl and a done marker."""
+    from mediphi.evaluate.tasks import generation_params, score_items
+
+    ev = ctx.config.evaluate
     key = f"{client.name}.{task.name}"
-    if ctx.is_done(key):
-        ctx.log.info("%s: done before, reusing", key)
-        return ctx.done_info(key)
-    with ctx.timed(key):
-        records = task.score(client, items)
     pred_path = ctx.out / "predictions" / client.name / f"{task.name}.jsonl"
+    if ctx.is_done(key) and pred_path.is_file():
+        ctx.log.info("%s: done before, reusing", key)
+        return [json.loads(line) for line in pred_path.read_text().splitlines()]
+    with ctx.timed(key):
+        records = score_items(task, client.engine, client.render, items, ev.mc_scoring,
+                              generation_params(task, ev.generation))
     pred_path.parent.mkdir(parents=True, exist_ok=True)
     pred_path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    summary = {"score": _mean(r["score"] for r in records), "n": len(records),
-               **{m: _mean(r[m] for r in records) for m in task.extra_metrics}}
-    ctx.log.info("%s: %s=%.4f over %d items", key, task.metric, summary["score"], summary["n"])
-    ctx.mark_done(key, summary)
-    return summary
-
-
-def _mean(values) -> float:
-    values = list(values)
-    return round(sum(values) / len(values), 6) if values else 0.0
-
+    metric = task.primary(ev.mc_scoring)
+    mean = sum(r[metric] for r in records) / len(records)
+    ctx.log.info("%s: %s=%.4f over %d items (%.1fs)", key, metric, mean, len(records), ctx.timings[key])
+    ctx.mark_done(key, {"n": len(records), metric: mean})
+    return records

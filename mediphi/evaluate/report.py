@@ -1,14 +1,21 @@
-"""The evaluation report: JSON (the record), Markdown (the table), PNG (the chart).
+"""The evaluation report: JSON (the record), Markdown (the tables), PNG (the chart with error bars).
 
-Relative gain is (score - base score) / base score in %, per task; 0 for the base itself; None
-where the base model was not evaluated or scored 0.
+Layout as in the paper: tasks as rows, models as columns (base, each expert, merged, aligned), an
+Average row (every task counts once). Every score carries its n and bootstrap interval; every
+model's difference to the base carries its paired-bootstrap interval, and a difference whose
+interval contains zero is reported as noise, whatever its relative gain says.
+
+Relative gain is (score - base score) / base score in %; None where the base scored 0.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from mediphi.evaluate.stats import bootstrap_mean, paired_arrays, stratified_mean
 from mediphi.runs import write_json_atomic
+
+AVERAGE = "Average"
 
 
 def relative_gain(score: float, base: float | None) -> float | None:
@@ -17,66 +24,127 @@ def relative_gain(score: float, base: float | None) -> float | None:
     return round(100.0 * (score - base) / base, 2)
 
 
-def build_report(results: dict[str, dict[str, dict[str, Any]]], tasks: dict[str, dict[str, Any]],
-                 models: dict[str, str], endpoint: str) -> dict[str, Any]:
-    """results: model -> task -> {"score", "n", ...}; adds rel_gain_pct against "base"."""
-    for model, per_task in results.items():
-        for task, r in per_task.items():
-            base = results.get("base", {}).get(task, {}).get("score")
-            # The base is the reference: its own gain is 0 even where a ratio to 0 is undefined.
-            r["rel_gain_pct"] = 0.0 if model == "base" else relative_gain(r["score"], base)
-    return {"endpoint": endpoint, "models": models, "tasks": tasks, "results": results}
+def build_report(records: dict[str, dict[str, list[dict[str, Any]]]], tasks: list, models: dict[str, str],
+                 endpoint: str, ev) -> dict[str, Any]:
+    """records: model -> task -> per-item records (each with `id` and the task's metric keys)."""
+    bs = dict(samples=ev.bootstrap.samples, confidence=ev.bootstrap.confidence, seed=ev.bootstrap.seed)
+    primary = {t.name: t.primary(ev.mc_scoring) for t in tasks}
+    task_info = {t.name: {"suite": t.suite, "metric": primary[t.name], "metrics": t.metric_names(ev.mc_scoring),
+                          "n": len(next(iter(records.values()))[t.name]), "baseline": t.baseline,
+                          "tests": t.tests, "domain": t.domain, "description": t.description, "source": t.source}
+                 for t in tasks}
+    values = {m: {t: {r["id"]: float(r[primary[t]]) for r in recs} for t, recs in per_task.items()}
+              for m, per_task in records.items()}
+    base = values.get("base")
+    results: dict[str, dict[str, Any]] = {}
+    for model, per_task in records.items():
+        row: dict[str, Any] = {}
+        for t in task_info:
+            recs = per_task[t]
+            cell: dict[str, Any] = {
+                "score": bootstrap_mean([r[primary[t]] for r in recs], **bs).as_dict(),
+                "metrics": {k: bootstrap_mean([r[k] for r in recs], **bs).as_dict()
+                            for k in task_info[t]["metrics"] if all(k in r for r in recs)},
+            }
+            _compare(cell, model, base and base[t], values[model][t], bs)
+            row[t] = cell
+        avg: dict[str, Any] = {"score": stratified_mean([list(values[model][t].values()) for t in task_info],
+                                                        **bs).as_dict()}
+        if base and model != "base":
+            diff = stratified_mean([paired_arrays(values[model][t], base[t]) for t in task_info], **bs)
+            avg.update(diff_vs_base=diff.as_dict(), significant=diff.excludes_zero())
+        row[AVERAGE] = avg
+        results[model] = row
+    for model, row in results.items():
+        for t, cell in row.items():
+            b = results.get("base", {}).get(t, {}).get("score", {}).get("mean")
+            cell["rel_gain_pct"] = 0.0 if model == "base" else relative_gain(cell["score"]["mean"], b)
+    return {"endpoint": endpoint, "models": models, "tasks": task_info, "results": results,
+            "settings": {"split": ev.split, "mc_scoring": list(ev.mc_scoring),
+                         "generation": ev.generation.model_dump(), "bootstrap": ev.bootstrap.model_dump()}}
 
 
-def _fmt_gain(g: float | None) -> str:
+def _compare(cell: dict[str, Any], model: str, base: dict[str, float] | None, mine: dict[str, float],
+             bs: dict[str, Any]) -> None:
+    if base is None or model == "base":
+        return
+    diff = bootstrap_mean(paired_arrays(mine, base), **bs)
+    cell["diff_vs_base"] = diff.as_dict()
+    cell["significant"] = diff.excludes_zero()
+
+
+# ----------------------------------------------------------------------------- Markdown
+def _ci(iv: dict[str, Any], signed: bool = False) -> str:
+    f = "{:+.3f}" if signed else "{:.3f}"
+    return f"{f.format(iv['mean'])} [{f.format(iv['low'])}, {f.format(iv['high'])}]"
+
+
+def _gain(g: float | None) -> str:
     return "n/a" if g is None else f"{g:+.1f}%"
 
 
 def write_markdown(report: dict[str, Any], path: Path, title: str) -> None:
-    tasks = list(report["tasks"])
-    head = [f"{t} ({report['tasks'][t]['metric']})" for t in tasks]
+    tasks, models = list(report["tasks"]), list(report["results"])
+    conf = int(round(100 * report["settings"]["bootstrap"]["confidence"]))
+    rows_of = tasks + [AVERAGE]
     lines = [f"# {title}", "",
-             "Scores per model and task; in parentheses the relative gain over the base model.", "",
-             "| model | " + " | ".join(head) + " |", "|---|" + "---|" * len(tasks)]
-    for model, per_task in report["results"].items():
-        cells = [f"{per_task[t]['score']:.3f} ({_fmt_gain(per_task[t]['rel_gain_pct'])})" for t in tasks]
-        lines.append(f"| {model} | " + " | ".join(cells) + " |")
-    lines += ["", "| task | items | random baseline | description |", "|---|---|---|---|"]
+             f"Scores: mean [{conf}% bootstrap interval] over n items (split: {report['settings']['split']}). "
+             "Average: every task counts once.", "",
+             "| task (metric) | n | " + " | ".join(models) + " |", "|---|---|" + "---|" * len(models)]
+    for t in rows_of:
+        label = f"{t} ({report['tasks'][t]['metric']})" if t != AVERAGE else f"**{AVERAGE}**"
+        n = report["tasks"][t]["n"] if t != AVERAGE else sum(report["tasks"][x]["n"] for x in tasks)
+        lines.append(f"| {label} | {n} | " + " | ".join(_ci(report["results"][m][t]["score"]) for m in models) + " |")
+    others = [m for m in models if m != "base"]
+    if "base" in models and others:
+        lines += ["", f"Difference to the base: mean [{conf}% paired-bootstrap interval] (relative gain). "
+                  "`noise`: the interval contains 0.", "",
+                  "| task | " + " | ".join(others) + " |", "|---|" + "---|" * len(others)]
+        for t in rows_of:
+            cells = []
+            for m in others:
+                c = report["results"][m][t]
+                verdict = "" if c["significant"] else " noise"
+                cells.append(f"{_ci(c['diff_vs_base'], signed=True)} ({_gain(c['rel_gain_pct'])}){verdict}")
+            lines.append(f"| {t if t != AVERAGE else '**' + AVERAGE + '**'} | " + " | ".join(cells) + " |")
+    lines += ["", "| task | suite | tests | n | chance | metrics | source |", "|---|---|---|---|---|---|---|"]
     for t in tasks:
         info = report["tasks"][t]
-        base = "-" if info["baseline"] is None else f"{info['baseline']:.3f}"
-        lines.append(f"| {t} | {info['n']} | {base} | {info['description']} |")
+        chance = "-" if info["baseline"] is None else f"{info['baseline']:.2f}"
+        lines.append(f"| {t} | {info['suite']} | {info['tests']} | {info['n']} | {chance} | "
+                     f"{', '.join(info['metrics'])} | {info['source']} |")
     lines += ["", f"Endpoint: {report['endpoint']}", ""]
     path.write_text("\n".join(lines))
 
 
+# ----------------------------------------------------------------------------- PNG
 def write_chart(report: dict[str, Any], path: Path, title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    tasks, models = list(report["tasks"]), list(report["results"])
+    tasks, models = list(report["tasks"]) + [AVERAGE], list(report["results"])
     width = 0.8 / max(1, len(models))
-    fig, ax = plt.subplots(figsize=(max(6.0, 2.2 * len(tasks) * max(1, len(models)) ** 0.5), 4.5))
+    fig, ax = plt.subplots(figsize=(max(7.0, 1.3 * len(tasks) * max(1, len(models)) ** 0.5), 4.8))
     for m_i, model in enumerate(models):
         xs = [t_i + (m_i - (len(models) - 1) / 2) * width for t_i in range(len(tasks))]
-        rs = [report["results"][model][t] for t in tasks]
-        bars = ax.bar(xs, [r["score"] for r in rs], width, label=model)
-        for bar, r in zip(bars, rs):
-            if model != "base" and r["rel_gain_pct"] is not None:
-                ax.annotate(_fmt_gain(r["rel_gain_pct"]), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                            ha="center", va="bottom", fontsize=7, xytext=(0, 2), textcoords="offset points")
+        ivs = [report["results"][model][t]["score"] for t in tasks]
+        ys = [iv["mean"] for iv in ivs]
+        err = [[iv["mean"] - iv["low"] for iv in ivs], [iv["high"] - iv["mean"] for iv in ivs]]
+        ax.bar(xs, ys, width, yerr=err, capsize=2, label=model, error_kw={"elinewidth": 0.8})
     labelled = False
-    for t_i, t in enumerate(tasks):
+    for t_i, t in enumerate(tasks[:-1]):
         chance = report["tasks"][t]["baseline"]
         if chance is not None:
             ax.hlines(chance, t_i - 0.45, t_i + 0.45, colors="grey", linestyles="dashed",
-                      label=None if labelled else "random baseline")
+                      label=None if labelled else "chance")
             labelled = True
-    ax.set_xticks(range(len(tasks)), [f"{t}\n({report['tasks'][t]['metric']})" for t in tasks])
-    ax.set_ylabel("score")
-    ax.set_ylim(0, max(1.0, *(r["score"] for pt in report["results"].values() for r in pt.values())) * 1.1)
+    ax.axvline(len(tasks) - 1.5, color="lightgrey", linewidth=0.8)
+    ax.set_xticks(range(len(tasks)), [f"{t}\n({report['tasks'][t]['metric']})" if t in report["tasks"] else t
+                                      for t in tasks], rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("score (error bars: bootstrap interval)")
+    ax.set_ylim(0, 1.05)
     ax.set_title(title)
     ax.legend(fontsize=8, ncols=min(4, len(models) + 1))
     fig.tight_layout()

@@ -1,34 +1,102 @@
-"""CLUE+-style task registry (lm-evaluation-harness style): each task registers itself with
-how to build its items from the eval split of one kind of corpus and how to score a model on them.
+"""The task registry (lm-evaluation-harness style) and the two ways a task is scored.
 
-A task never sees the train or val split: `build` gets eval-split documents only, and
-distractors, references and prompts all come from those documents.
+A task is data: how to load its items (`load`), and how to score one prediction (`metric_fn`) or
+one choice (items with `options`). Tasks register themselves from `clue.py` (the twelve CLUE+
+tasks, read from their published files) and `offline.py` (tasks built here from public data that
+ships with registry packages); `mediphi.catalog` lists the names the config accepts.
+
+Item (one evaluation example), the keys every scorer reads:
+    id          unique within the task (stable across runs: the paired bootstrap joins on it)
+    messages    the chat sent to the model (system / few-shot turns / the question)
+    reference   the gold answer as text (generation tasks; shown in predictions)
+    options     multiple choice only: the continuations scored by log-likelihood
+    gold        multiple choice only: index of the right option
+Any other key is the task's own (its metric_fn reads it).
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
 
+from mediphi.catalog import EVAL_TASKS
+from mediphi.config import InputError
 from mediphi.engines.base import Message, SamplingParams
 
 Doc = dict[str, Any]  # a prepare document row: doc_id, corpus, title, text, meta (JSON), split
-Item = dict[str, Any]  # one evaluation item; always carries the doc_id it was built from
+Item = dict[str, Any]
+MetricFn = Callable[[str, Item], dict[str, float]]  # (generated text, item) -> per-item metrics
+
+
+@dataclass
+class LoadContext:
+    """What a task's loader may use. Offline tasks read `docs(kind)` (eval split only) or package
+    data; CLUE+ tasks read `data_path`, the file the user named in evaluate.data.<task>."""
+
+    task: str
+    max_items: int
+    seed: int = 0
+    split: Literal["test", "validation"] = "test"
+    few_shot: int | None = None  # None: the task's default (its CLUE script's)
+    data_path: str | None = None
+    docs: Callable[[str], list[Doc]] = field(default=lambda kind: [])
+
+    def require_file(self, expected: str) -> Path:
+        """The configured data file, or an InputError that names the setting and the file expected."""
+        if not self.data_path:
+            raise InputError(f"task {self.task} needs its data file ({expected}): set "
+                             f"evaluate.data.{self.task}=<path>; the data cannot ship with mediphi")
+        p = Path(self.data_path).expanduser()
+        if not p.is_file():
+            raise InputError(f"task {self.task}: evaluate.data.{self.task}={self.data_path} is not a file "
+                             f"(expected {expected})")
+        return p
+
+    def shots(self, default: int) -> int:
+        return default if self.few_shot is None else self.few_shot
 
 
 @dataclass(frozen=True)
 class Task:
     name: str
-    corpus_kind: str  # the prepare corpus kind its items come from (CorpusConfig.kind)
-    metric: str
-    build: Callable[[list[Doc], int], list[Item]]  # eval docs (stable order), max_items -> items
-    score: Callable[["ModelClient", list[Item]], list[dict[str, Any]]]  # items -> per-item results
+    metric: str  # the per-item key the report shows for this task
+    load: Callable[[LoadContext], list[Item]]
+    metric_fn: MetricFn | None = None  # scores generated text; None: multiple choice by log-likelihood only
+    max_new_tokens: int = 512  # CLUE's per-script max_tokens where the task is CLUE's
+    multiple_choice: bool = False  # items carry options + gold: scored by log-likelihood too
     baseline: float | None = None  # chance level, drawn in the report
-    extra_metrics: tuple[str, ...] = ()  # per-item keys also averaged into the report
-    description: str = ""
+    domain: str | None = None  # the corpus kind whose expert this task tests (icd10cm, pubmed)
+    tests: Literal["benchmark", "knowledge", "generalization"] = "benchmark"
+    source: str = ""  # where the format, prompt and metric come from
+
+    @property
+    def suite(self) -> str:
+        return EVAL_TASKS[self.name][0]
+
+    @property
+    def description(self) -> str:
+        return EVAL_TASKS[self.name][1]
+
+    def metric_names(self, mc_scoring: list[str]) -> list[str]:
+        """The per-item metrics this task reports under these multiple-choice scorings."""
+        names = []
+        if self.multiple_choice and "loglikelihood" in mc_scoring:
+            names += ["acc_ll", "acc_ll_norm"]
+        if self.metric_fn is not None and (not self.multiple_choice or "generate" in mc_scoring):
+            names += [n for n in self.generated_metrics if n not in names]
+        return names
+
+    @property
+    def generated_metrics(self) -> tuple[str, ...]:
+        return getattr(self.metric_fn, "metrics", (self.metric,))
+
+    def primary(self, mc_scoring: list[str]) -> str:
+        """The headline metric: the task's own where it was computed, else log-likelihood accuracy."""
+        names = self.metric_names(mc_scoring)
+        return self.metric if self.metric in names else names[0]
 
 
 TASKS: dict[str, Task] = {}
@@ -37,16 +105,65 @@ TASKS: dict[str, Task] = {}
 def register(task: Task) -> Task:
     if task.name in TASKS:
         raise ValueError(f"task '{task.name}' registered twice")
+    if task.name not in EVAL_TASKS:
+        raise ValueError(f"task '{task.name}' is not in mediphi.catalog.EVAL_TASKS: add it there")
     TASKS[task.name] = task
     return task
 
 
+def metrics(*names: str) -> Callable[[MetricFn], MetricFn]:
+    """Declares which keys a metric function returns (the report's columns for that task)."""
+    def mark(fn: MetricFn) -> MetricFn:
+        fn.metrics = names  # type: ignore[attr-defined]
+        return fn
+    return mark
+
+
 def get_task(name: str) -> Task:
+    _load_registry()
     if name not in TASKS:
         raise ValueError(f"unknown evaluation task '{name}'; tasks: {', '.join(sorted(TASKS))}")
     return TASKS[name]
 
 
+def all_tasks() -> dict[str, Task]:
+    _load_registry()
+    return dict(TASKS)
+
+
+def _load_registry() -> None:
+    from mediphi.evaluate import clue, offline  # noqa: F401  (each registers its tasks on import)
+
+
+# ----------------------------------------------------------------------------- helpers for loaders
+def stable_order(docs: list[Doc], key: str = "doc_id") -> list[Doc]:
+    """A fixed pseudo-random order (by hash of the id): the same sample whatever the file order."""
+    return sorted(docs, key=lambda d: hashlib.sha256(str(d[key]).encode()).hexdigest())
+
+
+def rng_for(*parts: Any) -> random.Random:
+    """A random stream fixed by its key: the same item gets the same options on every run."""
+    return random.Random(int(hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:16], 16))
+
+
+def split_of(item_id: str, validation_fraction: float = 0.2) -> str:
+    """Offline tasks' two disjoint item sets: 'validation' (for choosing merges and settings) and
+    'test' (for the report), fixed by the id's hash."""
+    h = int(hashlib.sha256(f"split:{item_id}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return "validation" if h < validation_fraction else "test"
+
+
+def few_shot_chat(system: str | None, examples: list[Item], user_template: str,
+                  assistant_template: str) -> list[Message]:
+    """CLUE's build_few_shot_examples: the system prompt, then each example as a user/assistant turn."""
+    chat: list[Message] = [{"role": "system", "content": system}] if system else []
+    for ex in examples:
+        chat += [{"role": "user", "content": user_template.format(**ex)},
+                 {"role": "assistant", "content": assistant_template.format(**ex)}]
+    return chat
+
+
+# ----------------------------------------------------------------------------- the model client
 class ModelClient:
     """One served model over HTTP, with its own chat template for client-side rendering."""
 
@@ -63,101 +180,37 @@ class ModelClient:
         return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
 
-def stable_order(docs: list[Doc]) -> list[Doc]:
-    """A fixed pseudo-random order (by hash of doc_id): the same sample whatever the file order."""
-    return sorted(docs, key=lambda d: hashlib.sha256(d["doc_id"].encode()).hexdigest())
+# ----------------------------------------------------------------------------- scoring
+def score_items(task: Task, engine, render: Callable[[list[Message]], str], items: list[Item],
+                mc_scoring: list[str], generation: SamplingParams) -> list[dict[str, Any]]:
+    """Per-item records: the task's metrics plus what was predicted. `engine` is any Engine (HTTP or
+    in-process); `render` turns a chat into the prompt text that log-likelihoods are taken over."""
+    records = [{"id": it["id"]} for it in items]
+    if task.multiple_choice and "loglikelihood" in mc_scoring:
+        lls = engine.score_choices([render(it["messages"]) for it in items], [it["options"] for it in items])
+        for rec, it, ll in zip(records, items, lls):
+            rec.update(choice_metrics(ll, it["options"], it["gold"]))
+    if task.metric_fn is not None and (not task.multiple_choice or "generate" in mc_scoring):
+        outs = engine.generate([it["messages"] for it in items], generation)
+        for rec, it, out in zip(records, items, outs):
+            rec["prediction"] = out
+            rec.update({k: float(v) for k, v in task.metric_fn(out, it).items()})
+    for rec, it in zip(records, items):
+        if "reference" in it:
+            rec["reference"] = it["reference"]
+    return records
 
 
-def _rng(doc_id: str) -> random.Random:
-    return random.Random(int(hashlib.sha256(doc_id.encode()).hexdigest()[:16], 16))
+def choice_metrics(ll: list[float], options: list[str], gold: int) -> dict[str, Any]:
+    """lm-eval's acc and acc_norm: the most likely option, raw and per byte of option text."""
+    pred = max(range(len(ll)), key=lambda i: ll[i])
+    norm = [v / max(1, len(o.encode())) for v, o in zip(ll, options)]
+    pred_norm = max(range(len(norm)), key=lambda i: norm[i])
+    return {"acc_ll": float(pred == gold), "acc_ll_norm": float(pred_norm == gold), "pred_ll": pred,
+            "gold": gold, "loglikelihoods": [round(v, 4) for v in ll]}
 
 
-# ----------------------------------------------------------------------------- icd10cm_mc
-MC_LETTERS = "ABCD"
-
-
-def build_icd10cm_mc(docs: list[Doc], max_items: int) -> list[Item]:
-    """Code -> which of 4 descriptions; distractors are other eval codes' descriptions."""
-    coded = []
-    for d in docs:
-        meta = json.loads(d["meta"] or "{}")
-        if meta.get("code") and meta.get("description"):
-            coded.append((d["doc_id"], meta["code"], meta["description"].strip()))
-    pool = sorted({desc for _, _, desc in coded})
-    items = []
-    for doc_id, code, desc in coded:
-        if len(items) == max_items:
-            break
-        others = [p for p in pool if p != desc]
-        if len(others) < len(MC_LETTERS) - 1:
-            break  # too few distinct descriptions in the eval split for 4 options
-        rng = _rng(doc_id)
-        options = rng.sample(others, len(MC_LETTERS) - 1) + [desc]
-        rng.shuffle(options)
-        listing = "\n".join(f"{MC_LETTERS[i]}. {o}" for i, o in enumerate(options))
-        prompt = (f"Which description matches the ICD-10-CM code {code}?\n{listing}\n"
-                  "Answer with the description only.")
-        items.append({"doc_id": doc_id, "code": code, "messages": [{"role": "user", "content": prompt}],
-                      "options": options, "gold": options.index(desc)})
-    return items
-
-
-def score_icd10cm_mc(client: ModelClient, items: list[Item]) -> list[dict[str, Any]]:
-    """Log-likelihood of each option as the assistant's answer; accuracy, and length-normalized too."""
-    prompts = [client.render(it["messages"]) for it in items]
-    lls = client.engine.score_choices(prompts, [it["options"] for it in items])
-    out = []
-    for it, ll in zip(items, lls):
-        pred = max(range(len(ll)), key=lambda i: ll[i])
-        norm = [v / max(1, len(o.encode())) for v, o in zip(ll, it["options"])]
-        pred_norm = max(range(len(norm)), key=lambda i: norm[i])
-        out.append({"doc_id": it["doc_id"], "code": it["code"], "options": it["options"], "gold": it["gold"],
-                    "pred": pred, "loglikelihoods": ll,
-                    "score": float(pred == it["gold"]), "accuracy_norm": float(pred_norm == it["gold"])})
-    return out
-
-
-register(Task(
-    name="icd10cm_mc", corpus_kind="icd10cm", metric="accuracy", baseline=1 / len(MC_LETTERS),
-    extra_metrics=("accuracy_norm",),
-    build=build_icd10cm_mc, score=score_icd10cm_mc,
-    description="ICD-10-CM code -> its description among 4 options, by log-likelihood",
-))
-
-
-# ----------------------------------------------------------------------------- pubmed_title
-ABSTRACT_MAX_CHARS = 1500
-TITLE_MAX_TOKENS = 32  # PubMed titles run 10-20 words
-
-
-def build_pubmed_title(docs: list[Doc], max_items: int) -> list[Item]:
-    items = []
-    for d in docs:
-        if len(items) == max_items:
-            break
-        title, abstract = (d["title"] or "").strip(), (d["text"] or "").strip()
-        if not title or not abstract:
-            continue
-        prompt = ("Write the title of this PubMed abstract. Answer with the title only.\n\n"
-                  f"Abstract: {abstract[:ABSTRACT_MAX_CHARS]}")
-        items.append({"doc_id": d["doc_id"], "messages": [{"role": "user", "content": prompt}],
-                      "reference": title})
-    return items
-
-
-def score_pubmed_title(client: ModelClient, items: list[Item]) -> list[dict[str, Any]]:
-    """Greedy title over /v1/chat/completions; ROUGE-L F1 against the real title."""
-    from rouge_score import rouge_scorer  # `evaluate.load("rouge")` needs a hub; rouge-score is offline
-
-    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
-    outs = client.engine.generate([it["messages"] for it in items],
-                                  SamplingParams(max_new_tokens=TITLE_MAX_TOKENS, temperature=0.0, seed=0))
-    return [{"doc_id": it["doc_id"], "prediction": o, "reference": it["reference"],
-             "score": scorer.score(it["reference"], o)["rougeL"].fmeasure} for it, o in zip(items, outs)]
-
-
-register(Task(
-    name="pubmed_title", corpus_kind="pubmed", metric="rougeL_f1",
-    build=build_pubmed_title, score=score_pubmed_title,
-    description="PubMed abstract -> its title, greedy, ROUGE-L F1",
-))
+def generation_params(task: Task, cfg) -> SamplingParams:
+    """evaluate.generation, with the task's own max_new_tokens unless the config sets one."""
+    return SamplingParams(max_new_tokens=cfg.max_new_tokens or task.max_new_tokens,
+                          temperature=cfg.temperature, top_p=cfg.top_p, seed=cfg.seed)

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from mediphi.catalog import MERGE_EXPERT_METHODS, MERGE_MULTI_METHODS
+
 
 @dataclass(frozen=True)
 class ExpertMethod:
@@ -48,10 +50,9 @@ MULTI_METHODS: dict[str, MultiMethod] = {m.name: m for m in (
 )}
 
 
-def check_name(name: str, registry: dict[str, Any], what: str) -> str:
-    if name not in registry:
-        raise ValueError(f"unknown {what} merge method '{name}'; known: {', '.join(registry)}")
-    return name
+# The config validates names against mediphi.catalog; the two lists must agree.
+if tuple(EXPERT_METHODS) != MERGE_EXPERT_METHODS or tuple(MULTI_METHODS) != MERGE_MULTI_METHODS:
+    raise RuntimeError("merge methods differ from mediphi.catalog: update both")
 
 
 # ----------------------------------------------------------------------------- expert merges

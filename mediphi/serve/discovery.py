@@ -1,7 +1,9 @@
 """Which models a run has: served names -> HF directories, from whichever stage manifests exist.
 
-Served names: "base", "expert-<corpus>", "merged", "aligned". A group (what evaluate.models and the
-app's `groups` argument name) selects names: base, experts, merged, aligned.
+Served names: "base", "expert-<corpus>" (the expert SLERP-merged back into the base: the merge stage's
+per-expert model, which is what the paper reports as the expert), "expert-<corpus>-raw" (the PIT
+expert as trained), "merged", "aligned". A group (what evaluate.models and the app's `groups`
+argument name) selects names: base, experts, raw_experts, merged, aligned.
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 
 from mediphi.runs import RunDir
 
-GROUPS = ("base", "experts", "merged", "aligned")
+GROUPS = ("base", "experts", "raw_experts", "merged", "aligned")
 
 
 def _complete_output(rd: RunDir, stage: str, key: str) -> Any:
@@ -29,8 +31,10 @@ def discover_models(rd: RunDir, base: str | None = None) -> tuple[dict[str, str]
     models: dict[str, str] = {}
     if base:
         models["base"] = base
-    for corpus, path in sorted((_complete_output(rd, "experts", "experts") or {}).items()):
+    for corpus, path in sorted((_complete_output(rd, "merge", "per_expert") or {}).items()):
         models[f"expert-{corpus}"] = path
+    for corpus, path in sorted((_complete_output(rd, "experts", "experts") or {}).items()):
+        models[f"expert-{corpus}-raw"] = path
     for stage, key, name in (("merge", "merged", "merged"), ("align", "aligned", "aligned")):
         path = _complete_output(rd, stage, key)
         if path:
@@ -41,7 +45,9 @@ def discover_models(rd: RunDir, base: str | None = None) -> tuple[dict[str, str]
 
 
 def group_of(name: str) -> str:
-    return "experts" if name.startswith("expert-") else name
+    if name.startswith("expert-"):
+        return "raw_experts" if name.endswith("-raw") else "experts"
+    return name
 
 
 def select_groups(models: dict[str, str], groups: list[str] | tuple[str, ...]) -> dict[str, str]:
