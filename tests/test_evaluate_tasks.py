@@ -8,7 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from mediphi.evaluate.tasks import LoadContext, all_tasks, get_task, split_of
+from mediphi.evaluate.tasks import LoadContext, all_tasks, get_task
+from mediphi.heldout import split_of
 
 
 @pytest.fixture(scope="module")
@@ -87,9 +88,34 @@ def test_offline_splits_are_disjoint_and_stable(icd_docs):
         val = _load(name, icd_docs, split="validation")
         assert test and val
         assert not {i["id"] for i in test} & {i["id"] for i in val}
-        assert all(split_of(f"{name}:{i['id']}") == "test" for i in test)
+        assert not {json.dumps(i["messages"]) for i in test} & {json.dumps(i["messages"]) for i in val}
         assert _load(name, icd_docs) == test  # same items, same options, every run
         assert len({i["id"] for i in test}) == len(test)
+
+
+def test_package_data_items_are_never_trainable():
+    from mediphi.evaluate.offline import _drugs
+    from mediphi.heldout import trainable
+
+    canon, _ = _drugs()
+    for split in ("test", "validation"):
+        for it in _load("abbreviation_expansion", split=split, max_items=300):
+            assert split_of("abbreviation", it["id"]) == split and not trainable("abbreviation", it["id"])
+        for it in _load("medication_extraction", split=split, max_items=100):
+            assert all(split_of("drug", d) == split and not trainable("drug", d) for d in it["drugs"])
+
+
+def test_heldout_shares():
+    from mediphi.heldout import split_of
+
+    counts = {}
+    for i in range(5000):
+        s = split_of("ns", str(i))
+        counts[s] = counts.get(s, 0) + 1
+    assert abs(counts["train"] / 5000 - 0.5) < 0.03 and abs(counts["validation"] / 5000 - 0.1) < 0.02
+    assert {split_of("ns", str(i), train=0.0) for i in range(200)} == {"validation", "test"}
+    with pytest.raises(ValueError):
+        split_of("ns", "k", train=0.7, validation=0.3)
 
 
 def test_distractors_do_not_depend_on_which_codes_are_in_the_split(icd_docs):

@@ -1,8 +1,10 @@
 """Offline clinical tasks built from real public data that ships with registry packages.
 
-They run everywhere (the demo, CI) where the CLUE+ data cannot. Each has two disjoint item sets
-fixed by the hash of the item id (`split_of`): `validation` for choosing merges and settings,
-`test` for the report (evaluate.split picks one).
+They run everywhere (the demo, CI) where the CLUE+ data cannot. Each has two disjoint item sets,
+`validation` for choosing merges and settings and `test` for the report (evaluate.split picks one),
+fixed by a hash (mediphi.heldout). Tasks over eval-split documents divide those documents; tasks
+over package data (abbreviations, drug names) take only records that `heldout` keeps out of every
+training set, so grounded training data built from the same packages never contains them.
 
 - icd10cm_mc_{easy,medium,hard}: MedConceptsQA's question, wording and levels on the real
   ICD-10-CM tree (simple-icd-10-cm). MedConceptsQA draws the three wrong options at random (easy),
@@ -34,16 +36,21 @@ from mediphi.evaluate.tasks import (
     metrics,
     register,
     rng_for,
-    split_of,
     stable_order,
 )
+from mediphi.heldout import split_of
 
 LETTERS = "ABCD"
 
 
+def eval_split(task: str, key: str) -> str:
+    """validation (20%) or test for a record of the prepare eval split (never trained on)."""
+    return split_of(task, key, train=0.0, validation=0.2)
+
+
 def _take(items: list[Item], ctx: LoadContext) -> list[Item]:
     """The items of the requested split, at most max_items, in their stable order."""
-    return [it for it in items if split_of(f"{ctx.task}:{it['id']}") == ctx.split][:ctx.max_items]
+    return [it for it in items if eval_split(ctx.task, it["id"]) == ctx.split][:ctx.max_items]
 
 
 def _eval_codes(ctx: LoadContext) -> list[tuple[str, str]]:
@@ -133,7 +140,7 @@ def _load_icd_mc(level: str):
         items = []
         known = _icd_tree()[1]
         for code, desc in _eval_codes(ctx):
-            if code not in known or split_of(f"{ctx.task}:{code}") != ctx.split:
+            if code not in known or eval_split(ctx.task, code) != ctx.split:
                 continue  # a code of another ICD-10-CM release has no place in this tree
             rng = rng_for("icd10cm_mc", level, code, ctx.seed)
             wrong = distractor_codes(code, level, rng)
@@ -244,8 +251,8 @@ def _load_abbreviations(ctx: LoadContext) -> list[Item]:
     items = [{**e, "reference": " | ".join(e["meanings"]),
               "messages": [{"role": "system", "content": ABBR_SYSTEM},
                            {"role": "user", "content": f"Abbreviation: {e['id']}"}]}
-             for e in stable_order(entries, "id")]
-    return _take(items, ctx)
+             for e in stable_order(entries, "id") if split_of("abbreviation", e["id"]) == ctx.split]
+    return items[:ctx.max_items]
 
 
 def normalize_answer(text: str) -> str:
@@ -322,13 +329,11 @@ MED_EXAMPLE = ("Patient takes aspirin and atorvastatin at night.", '{"medication
 def _load_medications(ctx: LoadContext) -> list[Item]:
     canon, names = _drugs()
     shown = {canon[n] for n in ("aspirin", "atorvastatin") if n in canon}
-    usable = [n for n in names if canon[n] not in shown]
-    items, i = [], 0
-    while len(items) < ctx.max_items and i < 20 * ctx.max_items:
-        item_id = f"med{i:05d}"
-        i += 1
-        if split_of(f"{ctx.task}:{item_id}") != ctx.split:
-            continue
+    # Drugs divide by canonical name: a drug of the test items is in no training sentence.
+    usable = [n for n in names if canon[n] not in shown and split_of("drug", canon[n]) == ctx.split]
+    items = []
+    for i in range(ctx.max_items):
+        item_id = f"med-{ctx.split}-{i:05d}"
         rng = rng_for("medication_extraction", item_id, ctx.seed)
         template = rng.choice(MED_TEMPLATES)
         k = template.count("{")

@@ -146,13 +146,6 @@ def rng_for(*parts: Any) -> random.Random:
     return random.Random(int(hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:16], 16))
 
 
-def split_of(item_id: str, validation_fraction: float = 0.2) -> str:
-    """Offline tasks' two disjoint item sets: 'validation' (for choosing merges and settings) and
-    'test' (for the report), fixed by the id's hash."""
-    h = int(hashlib.sha256(f"split:{item_id}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
-    return "validation" if h < validation_fraction else "test"
-
-
 def few_shot_chat(system: str | None, examples: list[Item], user_template: str,
                   assistant_template: str) -> list[Message]:
     """CLUE's build_few_shot_examples: the system prompt, then each example as a user/assistant turn."""
