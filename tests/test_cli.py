@@ -63,3 +63,13 @@ def test_cluster_yaml_is_accepted_by_the_ray_launcher_schema():
     validate_config(cfg)
     assert any("gpu" in name for name in cfg["available_node_types"])
     assert all(t.get("min_workers", 0) == 0 for n, t in cfg["available_node_types"].items() if n != "head")
+
+
+def test_evaluate_lists_every_task():
+    from mediphi.catalog import EVAL_TASKS
+
+    r = mediphi("evaluate", "--list-tasks")
+    assert r.returncode == 0, r.stderr
+    listed = {line.split("│")[1].strip() for line in r.stdout.splitlines() if line.count("│") > 2}
+    assert listed == set(EVAL_TASKS)
+    assert sum(1 for t, (suite, _) in EVAL_TASKS.items() if suite in ("CLUE", "CLUE+")) == 12
