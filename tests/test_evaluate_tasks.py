@@ -224,3 +224,25 @@ def test_average_counts_every_task_once():
 
     iv = stratified_mean([[1.0] * 10, [0.0] * 1000], samples=200)
     assert iv.mean == 0.5 and iv.n == 1010 and iv.low == iv.high == 0.5
+
+
+def test_effect_summary_names_each_claim_with_its_interval():
+    from mediphi.evaluate.effect import summarize_effect
+
+    ids = [str(i) for i in range(400)]
+    rng = np.random.default_rng(2)
+    right = {m: rng.random(400) < p for m, p in (("base", 0.3), ("expert-codes", 0.6), ("merged", 0.55))}
+    values = {m: {"mc": {i: float(v) for i, v in zip(ids, r)}, "title": {i: 0.2 for i in ids}}
+              for m, r in right.items()}
+    values["aligned"] = {t: dict(v) for t, v in values["merged"].items()}
+    values["expert-codes-raw"] = values["base"]
+    tasks = {"mc": {"domain": "icd10cm"}, "title": {"domain": "pubmed"}}
+    eff = summarize_effect(values, tasks, {"codes": "icd10cm"}, dict(samples=500, confidence=0.95, seed=0))
+    e = eff["experts"]["codes"]
+    assert list(eff["experts"]) == ["codes"]  # raw experts are not the paper's expert columns
+    assert e["tasks"] == ["mc"] and e["goal_beats_base"] is True
+    assert e["gain"]["mean"] == pytest.approx(right["expert-codes"].mean() - right["base"].mean())
+    assert e["merged_kept"] == pytest.approx(round(e["merged_gain"]["mean"] / e["gain"]["mean"], 4))
+    assert e["goal_merged_keeps_80pct"] == (e["merged_kept"] >= 0.8)
+    assert eff["aligned_vs_merged"]["mean"] == 0.0 and eff["goal_aligned_not_worse"] is True
+    assert summarize_effect({"merged": values["merged"]}, tasks, {}, dict(samples=100)) is None

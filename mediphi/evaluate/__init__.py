@@ -16,7 +16,7 @@ from typing import Any
 from mediphi.config import InputError, RunConfig
 from mediphi.runs import MissingInputError, StageContext, StageDef, execute
 
-STAGE = StageDef(name="evaluate", sections=("evaluate", "run"), inputs=("prepare", "serve"))
+STAGE = StageDef(name="evaluate", sections=("evaluate", "run", "prepare"), inputs=("prepare", "serve"))
 
 
 def run(config: RunConfig, run_dir, force: bool = False) -> dict[str, Any]:
@@ -24,6 +24,7 @@ def run(config: RunConfig, run_dir, force: bool = False) -> dict[str, Any]:
 
 
 def _body(ctx: StageContext) -> dict[str, Any]:
+    from mediphi.evaluate.effect import write_effect
     from mediphi.evaluate.report import build_report, write_report
     from mediphi.evaluate.tasks import ModelClient, get_task
     from mediphi.serve.discovery import select_groups
@@ -44,8 +45,12 @@ def _body(ctx: StageContext) -> dict[str, Any]:
         for task in tasks:
             records.setdefault(model, {})[task.name] = evaluate_one(ctx, client, task, items[task.name])
 
-    report = build_report(records, tasks, models, endpoint, ev)
-    paths = write_report(report, ctx.out, f"CLUE+ evaluation, run '{ctx.config.run.name}'")
+    kinds = {c.name: c.kind for c in ctx.config.prepare.corpora}
+    report = build_report(records, tasks, models, endpoint, ev, kinds)
+    title = f"CLUE+ evaluation, run '{ctx.config.run.name}'"
+    paths = write_report(report, ctx.out, title)
+    if report["effect"]:
+        paths.update(write_effect(report["effect"], ctx.out, f"Effect of the recipe, run '{ctx.config.run.name}'"))
     return {
         "counts": {t.name: {"items": len(items[t.name])} for t in tasks},
         "outputs": {**paths, "items": str(ctx.out / "items"), "predictions": str(ctx.out / "predictions")},

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from mediphi.evaluate.effect import summarize_effect
 from mediphi.evaluate.stats import bootstrap_mean, paired_arrays, stratified_mean
 from mediphi.runs import write_json_atomic
 
@@ -25,8 +26,9 @@ def relative_gain(score: float, base: float | None) -> float | None:
 
 
 def build_report(records: dict[str, dict[str, list[dict[str, Any]]]], tasks: list, models: dict[str, str],
-                 endpoint: str, ev) -> dict[str, Any]:
-    """records: model -> task -> per-item records (each with `id` and the task's metric keys)."""
+                 endpoint: str, ev, corpus_kinds: dict[str, str] | None = None) -> dict[str, Any]:
+    """records: model -> task -> per-item records (each with `id` and the task's metric keys);
+    corpus_kinds: corpus name -> kind, to find each expert's own-domain tasks."""
     bs = dict(samples=ev.bootstrap.samples, confidence=ev.bootstrap.confidence, seed=ev.bootstrap.seed)
     primary = {t.name: t.primary(ev.mc_scoring) for t in tasks}
     task_info = {t.name: {"suite": t.suite, "metric": primary[t.name], "metrics": t.metric_names(ev.mc_scoring),
@@ -59,7 +61,8 @@ def build_report(records: dict[str, dict[str, list[dict[str, Any]]]], tasks: lis
         for t, cell in row.items():
             b = results.get("base", {}).get(t, {}).get("score", {}).get("mean")
             cell["rel_gain_pct"] = 0.0 if model == "base" else relative_gain(cell["score"]["mean"], b)
-    return {"endpoint": endpoint, "models": models, "tasks": task_info, "results": results,
+    effect = summarize_effect(values, task_info, corpus_kinds or {}, bs)
+    return {"endpoint": endpoint, "models": models, "tasks": task_info, "results": results, "effect": effect,
             "settings": {"split": ev.split, "mc_scoring": list(ev.mc_scoring),
                          "generation": ev.generation.model_dump(), "bootstrap": ev.bootstrap.model_dump()}}
 
@@ -107,6 +110,7 @@ def write_markdown(report: dict[str, Any], path: Path, title: str) -> None:
                 verdict = "" if c["significant"] else " noise"
                 cells.append(f"{_ci(c['diff_vs_base'], signed=True)} ({_gain(c['rel_gain_pct'])}){verdict}")
             lines.append(f"| {t if t != AVERAGE else '**' + AVERAGE + '**'} | " + " | ".join(cells) + " |")
+    lines += effect_lines(report.get("effect"))
     lines += ["", "| task | suite | tests | n | chance | metrics | source |", "|---|---|---|---|---|---|---|"]
     for t in tasks:
         info = report["tasks"][t]
@@ -115,6 +119,32 @@ def write_markdown(report: dict[str, Any], path: Path, title: str) -> None:
                      f"{', '.join(info['metrics'])} | {info['source']} |")
     lines += ["", f"Endpoint: {report['endpoint']}", ""]
     path.write_text("\n".join(lines))
+
+
+def effect_lines(effect: dict[str, Any] | None) -> list[str]:
+    """The recipe's claims (see effect.py), one line each, with the verdict the intervals give."""
+    if not effect:
+        return []
+
+    def verdict(iv: dict[str, Any]) -> str:
+        return "gain" if iv["significant"] and iv["mean"] > 0 else ("loss" if iv["significant"] else "noise")
+
+    lines = ["", "Effect of the recipe (paired intervals over each expert's own-domain tasks):", ""]
+    for corpus, e in effect["experts"].items():
+        if "gain" not in e:
+            lines.append(f"- expert-{corpus}: {e['note']}")
+            continue
+        lines.append(f"- expert-{corpus} vs base on {', '.join(e['tasks'])}: {_ci(e['gain'], signed=True)} "
+                     f"({verdict(e['gain'])})")
+        if "merged_gain" in e:
+            kept = "n/a (no expert gain)" if e["merged_kept"] is None else f"{100 * e['merged_kept']:.0f}%"
+            lines.append(f"  - merged vs base: {_ci(e['merged_gain'], signed=True)} ({verdict(e['merged_gain'])}); "
+                         f"kept {kept} of the expert's gain; merged vs expert "
+                         f"{_ci(e['merged_vs_expert'], signed=True)}")
+    if "aligned_vs_merged" in effect:
+        iv = effect["aligned_vs_merged"]
+        lines.append(f"- aligned vs merged, all tasks: {_ci(iv, signed=True)} ({verdict(iv)})")
+    return lines
 
 
 # ----------------------------------------------------------------------------- PNG
