@@ -35,9 +35,13 @@ class Section(BaseModel):
 
 # ----------------------------------------------------------------------------- shared pieces
 class EngineConfig(Section):
-    """Where generated text comes from: a local HF model, vLLM, or an OpenAI-compatible server."""
+    """Where generated text comes from: a local HF model, vLLM, or an OpenAI-compatible server.
 
-    kind: Literal["hf", "vllm", "openai"] = "hf"
+    kind "grounded" is no model: task data written from the records' structured fields
+    (mediphi.grounded), correct by construction. Only pit.teacher and synthesize.teacher take it.
+    """
+
+    kind: Literal["hf", "vllm", "openai", "grounded"] = "hf"
     model: str | None = Field(None, description="Model spec; None means the run's base model.")
     base_url: str | None = Field(None, description="For kind=openai: e.g. http://host:8000/v1")
     api_key_env: str = Field("OPENAI_API_KEY", description="Env var holding the API key (openai).")
@@ -164,12 +168,32 @@ class PrepareSection(Section):
         return self
 
 
+def _not_grounded(engine: EngineConfig) -> EngineConfig:
+    # Raised from a field validator so that the error names the field's path.
+    if engine.kind == "grounded":
+        raise ValueError("kind 'grounded' writes task data, it is no model: use hf, vllm or openai here")
+    return engine
+
+
 class PitSection(Section):
-    teacher: EngineConfig = Field(default_factory=EngineConfig)
+    teacher: EngineConfig = Field(
+        default_factory=EngineConfig,
+        description="kind grounded: corpora with structure (icd10cm, pubmed) get task data built from their "
+                    "fields; the others go to fallback_teacher.")
+    fallback_teacher: EngineConfig = Field(
+        default_factory=EngineConfig, description="With teacher kind grounded: the LLM for corpora without "
+                                                  "structure (jsonl, parquet, text).")
+    grounded_per_doc: int = Field(4, ge=1, le=64, description="Grounded teacher: at most this many examples "
+                                                              "per document and task.")
     tasks: list[Literal["qa", "summary", "entities", "relations"]] = ["qa", "summary"]
     max_docs_per_corpus: int | None = Field(None, ge=1)
     seq_len: int = Field(256, ge=16)
     doc_max_chars: int = Field(1500, ge=100, description="Documents are cut to this in prompts.")
+
+    @field_validator("fallback_teacher")
+    @classmethod
+    def _fallback_is_a_model(cls, v: EngineConfig) -> EngineConfig:
+        return _not_grounded(v)
 
 
 class ExpertsSection(Section):
@@ -214,12 +238,22 @@ class MergeSection(Section):
 
 
 class SynthesizeSection(Section):
-    teacher: EngineConfig = Field(default_factory=EngineConfig)
+    teacher: EngineConfig = Field(
+        default_factory=EngineConfig,
+        description="kind grounded: rows built from train-split ICD-10-CM and PubMed records and the trainable "
+                    "abbreviations and drugs, no LLM.")
     judge: EngineConfig = Field(default_factory=EngineConfig)
+    judge_grounded: bool = Field(
+        False, description="Grounded rows: score them with the judge too (false: scores set by construction).")
     num_instructions: int = Field(48, ge=1)
     min_quality: float = Field(2.0, ge=1.0, le=5.0)
     doc_max_chars: int = Field(1200, ge=100)
     json_fraction: float = Field(0.3, ge=0.0, le=1.0)
+
+    @field_validator("judge")
+    @classmethod
+    def _judge_is_a_model(cls, v: EngineConfig) -> EngineConfig:
+        return _not_grounded(v)
 
 
 class AlignLora(Section):

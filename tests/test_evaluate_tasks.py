@@ -151,9 +151,10 @@ def test_icd_coding_items_and_scores(icd_docs):
 
 
 def test_abbreviation_items_and_token_f1():
-    from mediphi.evaluate.offline import _abbreviations, token_f1
+    from mediphi.evaluate.offline import token_f1
+    from mediphi.package_data import abbreviations
 
-    table = _abbreviations()
+    table = abbreviations()
     items = _load("abbreviation_expansion", max_items=100)
     assert len(items) == 100
     for it in items:

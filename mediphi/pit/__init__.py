@@ -4,14 +4,18 @@ mixed with the documents).
 
 Recipe, per corpus (resumable: a finished corpus is skipped when the stage reruns):
   1. documents  the first pit.max_docs_per_corpus train documents by doc_id (never val or eval)
-  2. teacher    one chat per (document, task) through pit.teacher over Ray Data
+  2. teacher    one chat per (document, task) through pit.teacher over Ray Data; or, with
+                `pit.teacher.kind: grounded`, pairs built from the fields of a structured
+                corpus (icd10cm, pubmed; grounded.py), the others through pit.fallback_teacher
   3. parse      each reply -> task data | filtered | quarantined, with the reason (tasks.py)
   4. phase1     the task data as chats in the base tokenizer's template, packed to pit.seq_len
   5. phase2     the task data plus the raw documents (title + text), packed the same way
 Outputs, all Parquet: task_data/<corpus> (doc_id, corpus, task, prompt, response),
 phase1/<corpus> and phase2/<corpus> (input_ids: list<int32> of exactly pit.seq_len tokens),
-quarantine/<corpus> (doc_id, corpus, task, reply, reason).
-Counts are per (document, task) pair: in = kept + filtered + quarantined.
+quarantine/<corpus> (doc_id, corpus, task, reply, reason); data_card.md (which teacher wrote
+which rows).
+Counts are per (document, task) pair: in = kept + filtered + quarantined; `rows` counts the
+task-data rows (the grounded teacher writes up to pit.grounded_per_doc per kept pair, an LLM one).
 """
 from __future__ import annotations
 
@@ -27,11 +31,12 @@ import pyarrow.parquet as pq
 import ray.data
 
 from mediphi.cluster import connect
-from mediphi.config import PitSection, RunConfig
+from mediphi.config import EngineConfig, PitSection, RunConfig
 from mediphi.datasets import cut, document, write_parquet
 from mediphi.engines import sampling_params
 from mediphi.engines.ray_data import generate_column
 from mediphi.models import base_model, load_tokenizer
+from mediphi.pit.grounded import corpus_kind, teach_grounded, teacher_for, teacher_label
 from mediphi.pit.packing import PACKED_SCHEMA, block_plan, order_key, pack, tokenize
 from mediphi.pit.tasks import FILTERED, KEPT, QUARANTINED, TASKS
 from mediphi.runs import RunDir, StageContext, StageDef, execute
@@ -73,9 +78,13 @@ def _corpus(ctx: StageContext, corpus: str, train_dir: str, base: str) -> dict[s
 
     docs = select_documents(train_dir, cfg.max_docs_per_corpus)
     n_docs = docs.count()
-    ctx.log.info("[pit] %s: %d train documents x %d tasks -> teacher", corpus, n_docs, len(cfg.tasks))
+    kind = corpus_kind(ctx.config, corpus)
+    engine = teacher_for(cfg, kind)
+    ctx.log.info("[pit] %s: %d train documents x %d tasks -> %s teacher", corpus, n_docs, len(cfg.tasks),
+                 teacher_label(engine))
     with ctx.timed(f"{corpus}.teacher"):
-        replies = teach(docs, cfg, base, seed).materialize()
+        replies = (teach(docs, cfg, base, seed, engine) if engine else teach_grounded(docs, cfg, kind, seed))
+        replies = replies.materialize()
     tally = Counter((r["task"], r["status"], r["reason"])
                     for r in replies.select_columns(["task", "status", "reason"]).iter_rows())
 
@@ -92,11 +101,11 @@ def _corpus(ctx: StageContext, corpus: str, train_dir: str, base: str) -> dict[s
         for phase, texts in (("phase1", task_texts), ("phase2", task_texts.union(doc_texts))):
             phases[phase] = pack_phase(texts, base, cfg.seq_len, tok.pad_token_id, out[phase])
 
-    info = _corpus_info(n_docs, tally, phases)
+    info = _corpus_info(n_docs, len(cfg.tasks), tally, phases, teacher_label(engine))
     c = info["counts"]
-    ctx.log.info("[pit] %s: %d pairs -> kept %d, filtered %d, quarantined %d; phase1 %d tokens in %d rows, "
-                 "phase2 %d tokens in %d rows", corpus, c["in"], c["kept"], c["filtered"], c["quarantined"],
-                 phases["phase1"]["tokens"], phases["phase1"]["sequences"],
+    ctx.log.info("[pit] %s: %d pairs -> kept %d (%d task-data rows), filtered %d, quarantined %d; phase1 %d "
+                 "tokens in %d rows, phase2 %d tokens in %d rows", corpus, c["in"], c["kept"], c["rows"],
+                 c["filtered"], c["quarantined"], phases["phase1"]["tokens"], phases["phase1"]["sequences"],
                  phases["phase2"]["tokens"], phases["phase2"]["sequences"])
     return info
 
@@ -110,7 +119,7 @@ def select_documents(train_dir: str, limit: int | None) -> ray.data.Dataset:
     of task scheduling and a shuffle into hundreds of partitions.
     """
     ids = sorted(pq.read_table(train_dir, columns=["doc_id"]).column("doc_id").to_pylist())[:limit]
-    table = pq.read_table(train_dir, columns=["doc_id", "corpus", "title", "text"],
+    table = pq.read_table(train_dir, columns=["doc_id", "corpus", "title", "text", "meta"],
                           filters=pc.field("doc_id").isin(ids)).sort_by("doc_id")
     ds = ray.data.from_arrow(table)
     # Source order all the way through: task data comes out in the same order on every run.
@@ -118,12 +127,15 @@ def select_documents(train_dir: str, limit: int | None) -> ray.data.Dataset:
     return ds
 
 
-def teach(docs: ray.data.Dataset, cfg: PitSection, base: str, seed: int) -> ray.data.Dataset:
-    """Every (document, task) pair with the teacher's reply parsed: status, reason, prompt, response."""
+def teach(docs: ray.data.Dataset, cfg: PitSection, base: str, seed: int,
+          engine: EngineConfig | None = None) -> ray.data.Dataset:
+    """Every (document, task) pair with the LLM teacher's reply parsed: status, reason, prompt, response.
+    `engine`: pit.teacher unless given (the fallback teacher of a grounded run)."""
+    engine = engine or cfg.teacher
     chats = docs.flat_map(_teacher_chats, fn_kwargs={"tasks": list(cfg.tasks), "max_chars": cfg.doc_max_chars})
     # Blocks of one engine batch each, so every engine replica gets work (a block goes to one).
-    chats = chats.repartition(target_num_rows_per_block=cfg.teacher.batch_size)
-    replies = generate_column(chats, cfg.teacher, base, "chat", "reply", sampling_params(cfg.teacher, seed=seed))
+    chats = chats.repartition(target_num_rows_per_block=engine.batch_size)
+    replies = generate_column(chats, engine, base, "chat", "reply", sampling_params(engine, seed=seed))
     return replies.map(_parse_reply)
 
 
@@ -154,7 +166,8 @@ def _parse_reply(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _chat_text(row: dict[str, Any], seed: int) -> dict[str, Any]:
-    return {"key": order_key(seed, row["doc_id"], row["task"]), "prompt": row["prompt"],
+    # The prompt is part of the identity: the grounded teacher writes several pairs per (document, task).
+    return {"key": order_key(seed, row["doc_id"], row["task"], row["prompt"]), "prompt": row["prompt"],
             "response": row["response"], "text": ""}
 
 
@@ -169,8 +182,10 @@ def _paths(out: Path, corpus: str) -> dict[str, Path]:
     return {name: out / name / corpus for name in OUTPUTS}
 
 
-def _corpus_info(n_docs: int, tally: Counter, phases: dict[str, dict[str, int]]) -> dict[str, Any]:
-    """tally counts (task, status, reason) over the corpus's (document, task) pairs."""
+def _corpus_info(n_docs: int, n_tasks: int, tally: Counter, phases: dict[str, dict[str, int]],
+                 teacher: str) -> dict[str, Any]:
+    """tally counts (task, status, reason) over the teacher's rows: one per filtered or quarantined
+    (document, task) pair, one per task-data row (several per pair from the grounded teacher)."""
     by_status, by_task = Counter(), Counter()
     reasons = {FILTERED: Counter(), QUARANTINED: Counter()}
     for (task, status, reason), n in tally.items():
@@ -179,9 +194,12 @@ def _corpus_info(n_docs: int, tally: Counter, phases: dict[str, dict[str, int]])
             by_task[task] += n
         else:
             reasons[status][reason] += n
+    n_pairs = n_docs * n_tasks
     return {
-        "counts": {"docs": n_docs, "in": sum(tally.values()), "kept": by_status[KEPT],
-                   "filtered": by_status[FILTERED], "quarantined": by_status[QUARANTINED]},
+        "counts": {"docs": n_docs, "in": n_pairs, "kept": n_pairs - by_status[FILTERED] - by_status[QUARANTINED],
+                   "filtered": by_status[FILTERED], "quarantined": by_status[QUARANTINED],
+                   "rows": by_status[KEPT]},
+        "teacher": teacher,
         "tasks": dict(sorted(by_task.items())),
         "filter_reasons": dict(sorted(reasons[FILTERED].items())),
         "quarantine_reasons": dict(sorted(reasons[QUARANTINED].items())),
@@ -197,8 +215,12 @@ def _manifest(out: Path, results: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
     counts: dict[str, Any] = {c: info["counts"] for c, info in results.items()}
     counts.update({k: sum(info["counts"][k] for info in infos) for k in ("docs", "in", "kept", "filtered",
-                                                                          "quarantined")})
+                                                                          "quarantined", "rows")})
+    teachers = Counter()
+    for info in infos:
+        teachers[info["teacher"]] += info["counts"]["rows"]
     metrics = {
+        "teachers": dict(sorted(teachers.items())),  # task-data rows per teacher
         "tasks": added("tasks"),
         "tokens": {ph: sum(info[ph]["tokens"] for info in infos) for ph in PHASES},
         "sequences": {ph: sum(info[ph]["sequences"] for info in infos) for ph in PHASES},
@@ -209,4 +231,21 @@ def _manifest(out: Path, results: dict[str, dict[str, Any]]) -> dict[str, Any]:
     outputs: dict[str, Any] = {name: {c: str(_paths(out, c)[name]) for c in results}
                                for name in ("task_data", *PHASES)}
     outputs["quarantine"] = str(out / "quarantine")
+    outputs["data_card"] = write_data_card(out / "data_card.md", results)
     return {"counts": counts, "metrics": metrics, "outputs": outputs}
+
+
+def write_data_card(path: Path, results: dict[str, dict[str, Any]]) -> str:
+    """Which teacher wrote which corpus's task data, and how much of it: one Markdown table."""
+    lines = ["# PIT task data", "",
+             "grounded: built from the records' structured fields, correct by construction (mediphi.grounded); "
+             "any other teacher is an LLM engine (kind:model).", "",
+             "| corpus | teacher | documents | rows | rows per task | filtered (reason: pairs) |",
+             "|---|---|---:|---:|---|---|"]
+    for corpus, info in sorted(results.items()):
+        c = info["counts"]
+        per_task = ", ".join(f"{t} {n}" for t, n in info["tasks"].items()) or "-"
+        reasons = ", ".join(f"{r}: {n}" for r, n in info["filter_reasons"].items()) or "-"
+        lines.append(f"| {corpus} | {info['teacher']} | {c['docs']} | {c['rows']} | {per_task} | {reasons} |")
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)

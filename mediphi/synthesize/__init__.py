@@ -15,9 +15,13 @@ while judging or writing never regenerates):
                difficulty: the expected value of its distribution over "1".."5", always in [1, 5].
                quality < min_quality -> filtered; scores that are not finite -> quarantined.
   4. rejected  one clinical error injected into each kept output (errors.py): the DPO pairs.
+With `synthesize.teacher.kind: grounded`, steps 1-2 are grounded.py instead (rows built from
+train-split ICD-10-CM and PubMed records and trainable package records, no LLM) and step 3 sets
+the scores by construction unless synthesize.judge_grounded asks the judge.
 Outputs (Parquet): mediflow (the published MediFlow columns + doc_id), sft (prompt, completion),
 dpo (prompt, chosen, rejected), filtered (rows + reason), quarantine (rows + reason, only when
-there are any); judge_scores.png. Counts are per spec: in = kept + filtered + quarantined.
+there are any); judge_scores.png; data_card.md (which teacher and source wrote which rows).
+Counts are per spec: in = kept + filtered + quarantined.
 """
 from __future__ import annotations
 
@@ -42,7 +46,7 @@ from mediphi.engines import SamplingParams, sampling_params
 from mediphi.engines.ray_data import generate_column
 from mediphi.models import base_model
 from mediphi.runs import RunDir, StageContext, StageDef, execute
-from mediphi.synthesize import prompts
+from mediphi.synthesize import grounded, prompts
 from mediphi.synthesize.errors import inject_error
 from mediphi.synthesize.taxonomy import DIFFICULTY_LEVELS, DOCUMENT_TYPES, JUDGE_CRITERIA, SCORE_CHOICES, TASK_TYPES
 
@@ -71,16 +75,22 @@ def _body(ctx: StageContext) -> dict[str, Any]:
     connect(ctx.config)
     cfg, seed = ctx.config.synthesize, ctx.config.run.seed
     base = base_model(ctx.config)
+    is_grounded = cfg.teacher.kind == grounded.GROUNDED
+    by_construction = is_grounded and not cfg.judge_grounded
     with ctx.timed("teacher"):
-        generated = checkpoint(ctx, "generated", schema(ROW), lambda: generate(ctx, cfg, base, seed))
+        generated = checkpoint(ctx, "generated", schema(ROW), lambda: (
+            generate_grounded(ctx, cfg, seed) if is_grounded else generate(ctx, cfg, base, seed)))
     with ctx.timed("judge"):
-        judged = checkpoint(ctx, "judged", schema(JUDGED), lambda: judge(ctx, generated, cfg.judge, base))
+        judged = checkpoint(ctx, "judged", schema(JUDGED), lambda: (
+            score_by_construction(generated) if by_construction else judge(ctx, generated, cfg.judge, base)))
     with ctx.timed("write"):
         rows = judged.map(finish, fn_kwargs={"min_quality": cfg.min_quality, "seed": seed}).materialize()
         outputs = write_outputs(ctx.out, rows)
         table = rows.drop_columns(["instruction", "input", "output", "rejected_output"]).to_pandas()
         outputs["plot"] = plot_scores(table, cfg.min_quality, ctx.out / "judge_scores.png")
     counts, metrics = summarize(table, cfg.num_instructions)
+    metrics.update(provenance(table, cfg))
+    outputs["data_card"] = write_data_card(ctx.out / "data_card.md", table, metrics)
     ctx.log.info("[synthesize] %d specs -> kept %d, filtered %d %s, quarantined %d", counts["in"], counts["kept"],
                  counts["filtered"], metrics["filter_reasons"], counts["quarantined"])
     if not counts["quarantined"]:
@@ -133,6 +143,15 @@ def sample_specs(docs: ray.data.Dataset, cfg: SynthesizeSection, seed: int) -> l
     return [{"row_id": i, "doc_id": doc_ids[i], "task_type": tasks[i], "input_data": doc_types[i],
              "output_format": formats[i], "difficulty_level": int(levels[i]), "seed_document": seeds[doc_ids[i]],
              "instruction": "", "input": "", "output": "", "status": KEPT, "reason": ""} for i in range(n)]
+
+
+def generate_grounded(ctx: StageContext, cfg: SynthesizeSection, seed: int) -> ray.data.Dataset:
+    """Rows built from structured train records (grounded.py): the teacher step's columns, no LLM."""
+    kinds = {c.name: c.kind for c in ctx.config.prepare.corpora}
+    records = grounded.load_records(ctx.input("prepare", "corpora"), kinds)
+    ctx.log.info("[synthesize] grounded teacher: %s records", {k: len(v) for k, v in records.items()})
+    rows = grounded.build_rows(records, cfg.num_instructions, cfg.json_fraction, seed, cfg.doc_max_chars)
+    return ray.data.from_items(rows)
 
 
 # ----------------------------------------------------------------------------- 2. teacher
@@ -227,6 +246,15 @@ def judge(ctx: StageContext, rows: ray.data.Dataset, engine: EngineConfig, base:
     return per_row.union(unscored).materialize()
 
 
+def score_by_construction(rows: ray.data.Dataset) -> ray.data.Dataset:
+    """Grounded rows: scores set by construction (grounded.scores_by_construction); filtered rows get NaN."""
+    def score(row: dict[str, Any]) -> dict[str, Any]:
+        if row["status"] != KEPT:
+            return {**row, **{s: math.nan for s in SCORES}}
+        return {**row, **grounded.scores_by_construction(int(row["difficulty_level"]))}
+    return rows.map(score).materialize()
+
+
 def _judge_requests(row: dict[str, Any], text_prompts: bool) -> list[dict[str, Any]]:
     def prompt(criterion: str) -> str:
         text = prompts.judge_prompt(criterion, row)
@@ -305,6 +333,37 @@ def summarize(table: pd.DataFrame, num_instructions: int) -> tuple[dict[str, int
         "error_types": tally(kept, "error_type"),
     }
     return counts, metrics
+
+
+def engine_label(engine: EngineConfig) -> str:
+    return f"{engine.kind}:{engine.model or 'base model'}"
+
+
+def provenance(table: pd.DataFrame, cfg: SynthesizeSection) -> dict[str, Any]:
+    """Who wrote the kept rows and from what: the teacher, each corpus or package, who scored them."""
+    grounded_rows = cfg.teacher.kind == grounded.GROUNDED
+    teacher = grounded.GROUNDED if grounded_rows else engine_label(cfg.teacher)
+    kept = table[table["status"] == KEPT]
+    return {"teachers": {teacher: len(kept)},
+            "sources": dict(sorted(Counter(kept["doc_id"].map(grounded.source_of)).items())),
+            "scores_from": ("construction" if grounded_rows and not cfg.judge_grounded
+                            else f"judge {engine_label(cfg.judge)}")}
+
+
+def write_data_card(path: Path, table: pd.DataFrame, metrics: dict[str, Any]) -> str:
+    """Which teacher and which source wrote the kept rows, per task type: one Markdown table."""
+    kept = table[table["status"] == KEPT]
+    sources = kept["doc_id"].map(grounded.source_of)
+    (teacher,) = metrics["teachers"]
+    lines = ["# MediFlow rows", "", f"Teacher: {teacher}. Scores: {metrics['scores_from']}.",
+             "grounded: built from records' structured fields, correct by construction; otherwise an LLM "
+             "engine (kind:model). Source: the corpus or package each row's record came from.", "",
+             "| teacher | source | task_type | rows |", "|---|---|---|---:|"]
+    for (source, task), n in sorted(Counter(zip(sources, kept["task_type"])).items()):
+        lines.append(f"| {teacher} | {source} | {task} | {n} |")
+    lines.append(f"| {teacher} | all | all | {len(kept)} |")
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
 
 
 def plot_scores(table: pd.DataFrame, min_quality: float, path: Path) -> str:

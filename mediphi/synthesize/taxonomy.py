@@ -119,6 +119,10 @@ DOCUMENT_TYPES: tuple[str, ...] = (
     "Hospice care plan",
 )
 
+# Inputs of grounded rows (synthesize/grounded.py) that are no clinical note say what they are
+# (mediphi.grounded.pubmed and .packages name them).
+GROUNDED_DOCUMENT_TYPES: tuple[str, ...] = ("Research abstract", "Abbreviation list")
+
 DIFFICULTY_LEVELS: dict[int, str] = {
     1: "very easy: one explicit fact, read directly from the text",
     2: "easy: a few explicit facts, no interpretation",
