@@ -37,3 +37,47 @@ def test_multi_token_choices_use_full_continuations(engine):
     ctx = engine._encode(engine.render(prompt))
     assert row == pytest.approx(engine.loglikelihood([(ctx, engine._encode(c)) for c in choices[0]]), abs=1e-4)
     assert len({round(x, 4) for x in row}) == 3
+
+
+def test_batched_token_logprobs_match_one_unpadded_forward_each(engine):
+    """The batched echo path (right-padded, token-budget chunks) gives what one plain forward per
+    text gives: same tokens, offsets, logprobs; None for the first token."""
+    import torch
+
+    texts = ["The patient was admitted with chest pain and shortness of breath.", "Diagnosis:", "x",
+             "E11.9 Type 2 diabetes mellitus without complications"]
+    budget, engine.score_batch_tokens = engine.score_batch_tokens, 40  # several chunks, one with several rows
+    try:
+        batched = engine.token_logprobs_batch(texts)
+    finally:
+        engine.score_batch_tokens = budget
+    for text, (tokens, lps, offsets) in zip(texts, batched):
+        ids = engine._encode(text)
+        with torch.inference_mode():
+            logp = torch.log_softmax(engine.model(input_ids=torch.tensor([ids])).logits[0].float(), -1)
+        assert tokens == [engine.tokenizer.decode([i]) for i in ids]
+        assert "".join(tokens) == text and offsets[0] == 0 and offsets == sorted(offsets)
+        assert lps[0] is None
+        assert lps[1:] == pytest.approx([float(logp[j - 1, ids[j]]) for j in range(1, len(ids))], abs=1e-4)
+        assert engine.token_logprobs(text)[1][1:] == pytest.approx(lps[1:], abs=1e-4)
+
+
+def test_top_logprobs_and_next_token(engine):
+    """top_k: the k best tokens plus the actual one, so `max(top) == actual` exactly when the actual
+    token is the argmax (lm-eval's is_greedy); next_token: the greedy continuation's id and score."""
+    import torch
+
+    ids = engine._encode("The patient was admitted with chest pain")
+    [row] = engine.sequence_logprobs([ids], top_k=2, next_token=True)
+    with torch.inference_mode():
+        logp = torch.log_softmax(engine.model(input_ids=torch.tensor([ids])).logits[0].float(), -1)
+    assert row.top[0] is None and len(row.top) == len(ids)
+    for j in range(1, len(ids)):
+        top = row.top[j]
+        assert 2 <= len(top) <= 3 and row.logprobs[j] in top.values()
+        best = int(logp[j - 1].argmax())
+        assert max(top.values()) == pytest.approx(float(logp[j - 1, best]), abs=1e-4)
+        assert (max(top.values()) == row.logprobs[j]) == (ids[j] == best)
+    token, lp, top = row.next
+    assert token == int(logp[-1].argmax()) and lp == pytest.approx(float(logp[-1].max()), abs=1e-4)
+    assert max(top.values()) == lp

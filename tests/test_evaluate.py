@@ -74,7 +74,7 @@ def evaluated(ray_session, tiny_llama, tiny_phi3, tmp_path_factory):
     }
     corpora = {c: {s: _write(rows, data / c / s) for s, rows in parts.items()} for c, parts in splits.items()}
     write_manifest(rd, "prepare", {"corpora": corpora, "quarantine": str(data / "quarantine")})
-    write_manifest(rd, "experts", {"experts": {"icd10cm": tiny_phi3}})
+    write_manifest(rd, "experts", {"experts": {"icd10cm": tiny_llama}})
     write_manifest(rd, "merge", {"per_expert": {"icd10cm": tiny_phi3}, "merged": tiny_phi3,
                                  "best_params": {}, "trials": str(data / "trials")})
     try:
@@ -92,7 +92,10 @@ def test_serve_stage_serves_every_model_of_the_run(evaluated, tiny_llama, tiny_p
     s = evaluated["config"].serve
     assert m["status"] == "complete"
     assert m["outputs"]["endpoint"] == f"http://{s.host}:{s.port}/v1"
-    assert m["outputs"]["models"] == {"base": tiny_llama, "expert-icd10cm": tiny_phi3, "merged": tiny_phi3}
+    # The expert column is the expert SLERP-merged into the base (merge's per-expert output); the
+    # PIT expert as trained is served too, as expert-<corpus>-raw.
+    assert m["outputs"]["models"] == {"base": tiny_llama, "expert-icd10cm": tiny_phi3,
+                                      "expert-icd10cm-raw": tiny_llama, "merged": tiny_phi3}
     assert set(m["outputs"]["sources"]) == {"experts", "merge"}
     assert m["metrics"]["redeployed"] is True
     # Same models, same settings: the running app is kept, and the manifest (what evaluate pins) is unchanged.
@@ -100,67 +103,91 @@ def test_serve_stage_serves_every_model_of_the_run(evaluated, tiny_llama, tiny_p
     assert evaluated["serve_again"]["hash"] == m["hash"]
 
 
-def test_report_files_and_scores(evaluated):
+TASKS = ("icd10cm_mc_hard", "icd10cm_coding", "medication_extraction", "pubmed_title")
+
+
+def test_report_files_scores_and_intervals(evaluated):
     m = evaluated["manifest"]
     assert m["status"] == "complete"
-    assert evaluated["rd"].output("evaluate", "report_json") == str(evaluated["rd"].stage_dir("evaluate") / "report.json")
     out = evaluated["rd"].stage_dir("evaluate")
     report = json.loads((out / "report.json").read_text())
     for name in ("report.json", "report.md", "report.png"):
         assert (out / name).is_file() and (out / name).stat().st_size > 0
     assert (out / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # raw_experts is not among evaluate.models by default: the paper's columns only.
     assert list(report["results"]) == ["base", "expert-icd10cm", "merged"]
-    assert report["tasks"]["icd10cm_mc"]["baseline"] == 0.25
-    for model, per_task in report["results"].items():
-        for task, r in per_task.items():
-            assert 0.0 <= r["score"] <= 1.0
-            assert r["n"] == report["tasks"][task]["n"]
-        assert per_task["icd10cm_mc"]["score"] * 6 == pytest.approx(round(per_task["icd10cm_mc"]["score"] * 6), abs=1e-4)
-    assert all(r["rel_gain_pct"] == 0.0 for r in report["results"]["base"].values())
+    assert list(report["tasks"]) == list(TASKS)
+    assert report["tasks"]["icd10cm_mc_hard"]["baseline"] == 0.25
+    assert report["tasks"]["icd10cm_mc_hard"]["metric"] == "acc_ll"
+    for model, row in report["results"].items():
+        for task, cell in row.items():
+            iv = cell["score"]
+            assert 0.0 <= iv["low"] <= iv["mean"] <= iv["high"] <= 1.0
+            if task != "Average":
+                assert iv["n"] == report["tasks"][task]["n"]
+                lines = (out / "predictions" / model / f"{task}.jsonl").read_text().splitlines()
+                values = [json.loads(x)[report["tasks"][task]["metric"]] for x in lines]
+                assert iv["mean"] == pytest.approx(sum(values) / len(values), abs=1e-6)
+        assert row["Average"]["score"]["mean"] == pytest.approx(
+            sum(row[t]["score"]["mean"] for t in TASKS) / len(TASKS), abs=1e-5)
+    assert all(c["rel_gain_pct"] == 0.0 and "diff_vs_base" not in c for c in report["results"]["base"].values())
     # The expert and the merged model are the same weights here: the same scores, the same gain.
     assert report["results"]["expert-icd10cm"] == report["results"]["merged"]
-    assert m["metrics"]["base"] == {t: r["score"] for t, r in report["results"]["base"].items()}
+    assert m["metrics"]["base"] == {t: c["score"]["mean"] for t, c in report["results"]["base"].items()}
 
 
-def test_markdown_table_matches_report_json(evaluated):
+def test_markdown_tables_match_report_json(evaluated):
     out = evaluated["rd"].stage_dir("evaluate")
     report = json.loads((out / "report.json").read_text())
-    rows = {}
+    models = list(report["results"])
+    scores, diffs = {}, {}
     for line in (out / "report.md").read_text().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if cells[0] in report["results"]:
-            rows[cells[0]] = cells[1:]
-    assert list(rows) == list(report["results"])
-    for model, cells in rows.items():
-        for task, cell in zip(report["tasks"], cells):
-            score, gain = re.fullmatch(r"([\d.]+) \((.+)\)", cell).groups()
-            r = report["results"][model][task]
-            assert float(score) == pytest.approx(r["score"], abs=5e-4)
-            assert gain == ("n/a" if r["rel_gain_pct"] is None else f"{r['rel_gain_pct']:+.1f}%")
+        name = cells[0].split(" (")[0].strip("*")
+        if name in report["tasks"] or name == "Average":  # scores, then differences, then the task list
+            if name not in scores:
+                scores[name] = cells
+            elif name not in diffs:
+                diffs[name] = cells
+    assert list(scores) == list(report["tasks"]) + ["Average"] and list(diffs) == list(scores)
+    for task, cells in scores.items():
+        for model, cell in zip(models, cells[2:]):
+            iv = report["results"][model][task]["score"]
+            mean, low, high = map(float, re.fullmatch(r"([\d.]+) \[([\d.]+), ([\d.]+)\]", cell).groups())
+            assert (mean, low, high) == pytest.approx((iv["mean"], iv["low"], iv["high"]), abs=6e-4)
+    for task, cells in diffs.items():
+        for model, cell in zip(models[1:], cells[1:]):
+            c = report["results"][model][task]
+            mean = float(re.match(r"([+-][\d.]+) ", cell).group(1))
+            assert mean == pytest.approx(c["diff_vs_base"]["mean"], abs=6e-4)
+            assert cell.endswith(" noise") == (not c["significant"])
 
 
-def test_item_counts(evaluated):
+def test_items_saved_and_scored_for_every_model(evaluated):
     m = evaluated["manifest"]
-    assert m["counts"]["icd10cm_mc"] == {"in": 9, "kept": 6, "filtered": 3}  # max_items=6
-    assert m["counts"]["pubmed_title"] == {"in": 4, "kept": 3, "filtered": 1}  # one has no title
     out = evaluated["rd"].stage_dir("evaluate")
-    for model in ("base", "expert-icd10cm", "merged"):
-        for task, n in (("icd10cm_mc", 6), ("pubmed_title", 3)):
-            lines = (out / "predictions" / model / f"{task}.jsonl").read_text().splitlines()
-            assert len(lines) == n
+    for task in TASKS:
+        items = [json.loads(x) for x in (out / "items" / f"{task}.jsonl").read_text().splitlines()]
+        assert m["counts"][task] == {"items": len(items)} and 0 < len(items) <= 6  # max_items=6
+        for model in ("base", "expert-icd10cm", "merged"):
+            recs = [json.loads(x) for x in (out / "predictions" / model / f"{task}.jsonl").read_text().splitlines()]
+            assert [r["id"] for r in recs] == [it["id"] for it in items]
+    # Multiple choice is scored both ways: log-likelihood over the options and the generated answer.
+    rec = json.loads((out / "predictions" / "base" / "icd10cm_mc_hard.jsonl").read_text().splitlines()[0])
+    assert {"acc_ll", "acc_ll_norm", "acc_generated", "prediction", "loglikelihoods"} <= set(rec)
 
 
 def test_items_come_from_the_eval_split_only(evaluated):
     splits = evaluated["splits"]
     eval_ids = {d["doc_id"] for c in splits.values() for d in c["eval"]}
     held_out = {d["doc_id"] for c in splits.values() for s in ("train", "val") for d in c[s]}
-    eval_desc = {json.loads(d["meta"])["description"] for d in splits["icd10cm"]["eval"]}
+    eval_codes = {json.loads(d["meta"])["code"] for d in splits["icd10cm"]["eval"]}
     out = evaluated["rd"].stage_dir("evaluate")
-    for path in (out / "predictions").rglob("*.jsonl"):
-        for rec in map(json.loads, path.read_text().splitlines()):
-            assert rec["doc_id"] in eval_ids and rec["doc_id"] not in held_out
-            if "options" in rec:  # distractors are other eval documents' descriptions
-                assert len(set(rec["options"])) == 4 and set(rec["options"]) <= eval_desc
+    for task in ("icd10cm_mc_hard", "icd10cm_coding"):
+        for it in map(json.loads, (out / "items" / f"{task}.jsonl").read_text().splitlines()):
+            assert it["id"] in eval_codes
+    for it in map(json.loads, (out / "items" / "pubmed_title.jsonl").read_text().splitlines()):
+        assert it["id"] in eval_ids and it["id"] not in held_out
 
 
 def test_resumes_per_model_and_task(evaluated):

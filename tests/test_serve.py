@@ -104,9 +104,12 @@ def test_completion_greedy_matches_local_engine(server, local):
 
 
 def test_echo_logprobs_match_local_token_logprobs(server, local):
+    from mediphi.engines import SamplingParams
+    from mediphi.serve.app import generate_batch
+
     c = server["client"]
     r = c.post("/v1/completions", json={"model": "phi3", "prompt": PROMPT, "max_tokens": 0, "echo": True,
-                                        "logprobs": 1, "temperature": 0})
+                                        "logprobs": 0, "temperature": 0})
     assert r.status_code == 200, r.text
     choice = r.json()["choices"][0]
     assert choice["text"] == PROMPT
@@ -117,15 +120,181 @@ def test_echo_logprobs_match_local_token_logprobs(server, local):
     assert lp["token_logprobs"][1:] == pytest.approx(lps[1:], abs=1e-4)
     assert r.json()["usage"] == {"prompt_tokens": len(tokens), "completion_tokens": 0, "total_tokens": len(tokens)}
 
-    # Echo with generation: the prompt's and the generated tokens' logprobs, offsets into the text.
+    # Echo with generation: the prompt's tokens then the generated ones, token by token (not the
+    # text re-tokenized), so there are exactly prompt + completion tokens; offsets into the text.
     r = c.post("/v1/completions", json={"model": "phi3", "prompt": PROMPT, "max_tokens": 5, "echo": True,
-                                        "logprobs": 1, "temperature": 0})
-    choice = r.json()["choices"][0]
+                                        "logprobs": 0, "temperature": 0})
+    body = r.json()
+    choice = body["choices"][0]
     assert choice["text"].startswith(PROMPT) and len(choice["text"]) > len(PROMPT)
-    full_tokens, full_lps, full_offsets = local["phi3"].token_logprobs(choice["text"])
-    assert choice["logprobs"]["tokens"] == full_tokens
-    assert choice["logprobs"]["text_offset"] == full_offsets
-    assert choice["logprobs"]["token_logprobs"][1:] == pytest.approx(full_lps[1:], abs=1e-4)
+    assert len(choice["logprobs"]["tokens"]) == body["usage"]["total_tokens"]
+    ids = local["phi3"]._encode(PROMPT)
+    [gen] = generate_batch(local["phi3"], [ids], SamplingParams(max_new_tokens=5, temperature=0.0))
+    assert choice["text"] == PROMPT + gen["text"]
+    [row] = local["phi3"].sequence_logprobs([ids + gen["token_ids"]])
+    assert choice["logprobs"]["tokens"] == [local["phi3"].token_text(t) for t in ids + gen["token_ids"]]
+    assert choice["logprobs"]["text_offset"][:len(ids)] == offsets
+    assert choice["logprobs"]["text_offset"][len(ids)] == len(PROMPT)
+    assert choice["logprobs"]["token_logprobs"][1:] == pytest.approx(row.logprobs[1:], abs=1e-4)
+
+
+def test_multi_prompt_echo_is_one_batch_and_equals_single_prompt_requests(server, local):
+    """Several prompts with echo + logprobs + max_tokens=0: one model-server call, one score batch,
+    and per prompt exactly what a request of its own gets."""
+    from ray import serve
+
+    c, name = server["client"], "llama"
+    prompts = [PROMPT + " chest pain", "Diagnosis: E11.9 Type 2 diabetes mellitus without complications", "x"]
+    handle = serve.get_deployment_handle("ModelServer", server["serve"].app_name)
+    before = handle.stats.remote().result()
+    r = c.post("/v1/completions", json={"model": name, "prompt": prompts, "max_tokens": 0, "echo": True,
+                                        "logprobs": 0, "temperature": 0})
+    assert r.status_code == 200, r.text
+    after = handle.stats.remote().result()
+    assert after["requests"] - before["requests"] == 1
+    assert after["score_batches"] - before["score_batches"] == 1
+    assert after["scored_rows"] - before["scored_rows"] == 3
+    body = r.json()
+    assert [ch["index"] for ch in body["choices"]] == [0, 1, 2]
+    n_tokens = 0
+    for prompt, choice in zip(prompts, body["choices"]):
+        single = c.post("/v1/completions", json={"model": name, "prompt": prompt, "max_tokens": 0, "echo": True,
+                                                 "logprobs": 0, "temperature": 0}).json()["choices"][0]
+        assert choice["text"] == prompt and choice["finish_reason"] == single["finish_reason"]
+        lp, one = choice["logprobs"], single["logprobs"]
+        assert lp["tokens"] == one["tokens"] and lp["text_offset"] == one["text_offset"]
+        assert lp["token_logprobs"][0] is None and one["token_logprobs"][0] is None
+        assert lp["token_logprobs"][1:] == pytest.approx(one["token_logprobs"][1:], abs=1e-4)
+        assert lp["token_logprobs"][1:] == pytest.approx(local[name].token_logprobs(prompt)[1][1:], abs=1e-4)
+        n_tokens += len(lp["tokens"])
+    assert body["usage"] == {"prompt_tokens": n_tokens, "completion_tokens": 0, "total_tokens": n_tokens}
+
+
+def test_top_logprobs_and_token_id_prompts(server, local):
+    """logprobs=k: top_logprobs per token ({token: logprob}, the k best plus the actual token); a
+    prompt given as token ids (lm-eval's default) scores as its text does."""
+    c, eng = server["client"], local["llama"]
+    ids = eng._encode(PROMPT)
+    req = {"model": "llama", "max_tokens": 0, "echo": True, "logprobs": 2, "temperature": 0}
+    r = c.post("/v1/completions", json={**req, "prompt": PROMPT})
+    assert r.status_code == 200, r.text
+    text_choice = r.json()["choices"][0]
+    r = c.post("/v1/completions", json={**req, "prompt": [ids, ids[:3]]})  # a batch of token-id prompts
+    assert r.status_code == 200, r.text
+    ids_choice, short = r.json()["choices"]
+    assert short["logprobs"]["tokens"] == text_choice["logprobs"]["tokens"][:3]
+    assert ids_choice["text"] == PROMPT
+    for key in ("tokens", "text_offset"):
+        assert ids_choice["logprobs"][key] == text_choice["logprobs"][key]
+    [row] = eng.sequence_logprobs([ids], top_k=2)
+    for choice in (text_choice, ids_choice):
+        lp = choice["logprobs"]
+        assert lp["token_logprobs"][1:] == pytest.approx(row.logprobs[1:], abs=1e-4)
+        assert lp["top_logprobs"][0] is None and len(lp["top_logprobs"]) == len(ids)
+        for j in range(1, len(ids)):
+            assert set(lp["top_logprobs"][j]) == set(row.top[j])
+            assert lp["token_logprobs"][j] <= max(lp["top_logprobs"][j].values())
+    bad = c.post("/v1/completions", json={"model": "llama", "prompt": [10**9], "max_tokens": 1})
+    assert bad.status_code == 400 and "vocabulary" in bad.json()["error"]["message"]
+
+
+def test_one_token_greedy_echo_is_one_pass_and_matches_generate_then_score(server, local):
+    """lm-eval's loglikelihood request (echo, logprobs=1, max_tokens=1, temperature 0) is answered
+    from the scoring forward pass alone; the result equals generating the token, then scoring."""
+    from ray import serve
+
+    c = server["client"]
+    req = {"model": "llama", "prompt": [PROMPT, "Diagnosis:"], "max_tokens": 1, "echo": True, "logprobs": 1,
+           "temperature": 0, "seed": 1234}
+    handle = serve.get_deployment_handle("ModelServer", server["serve"].app_name)
+    before = handle.stats.remote().result()
+    fast = c.post("/v1/completions", json=req).json()
+    after = handle.stats.remote().result()
+    assert after["batches"] == before["batches"] and after["score_batches"] == before["score_batches"] + 1
+    # A stop sequence that never occurs takes the generate-then-score path.
+    slow = c.post("/v1/completions", json={**req, "stop": ["@@@@"]}).json()
+    assert handle.stats.remote().result()["batches"] > after["batches"]
+    assert fast["usage"] == slow["usage"]
+    for f, s, prompt in zip(fast["choices"], slow["choices"], [PROMPT, "Diagnosis:"]):
+        assert f["text"] == s["text"] and f["text"].startswith(prompt)
+        n_prompt = len(local["llama"]._encode(prompt))
+        assert len(f["logprobs"]["tokens"]) == n_prompt + 1  # lm-eval reads token_logprobs[ctxlen:-1]
+        assert f["logprobs"]["tokens"] == s["logprobs"]["tokens"]
+        assert f["logprobs"]["text_offset"] == s["logprobs"]["text_offset"]
+        assert f["logprobs"]["token_logprobs"][1:] == pytest.approx(s["logprobs"]["token_logprobs"][1:], abs=1e-4)
+        # the generated token is the greedy one: its logprob is the best at its position
+        assert f["logprobs"]["token_logprobs"][-1] == max(f["logprobs"]["top_logprobs"][-1].values())
+
+
+def test_score_choices_over_http_is_one_request_per_item_and_matches_in_process(server, local):
+    from ray import serve
+
+    from mediphi.engines.openai import OpenAIEngine
+
+    eng = local["llama"]
+    questions = ["Which code means type 2 diabetes?", "Which code means essential hypertension?",
+                 "Which code is asthma?", "Which code means a fracture of the femur?", "Pick the right code."]
+    options = ["E11.9 Type 2 diabetes mellitus without complications", "I10 Essential (primary) hypertension",
+               "J45.909 Unspecified asthma, uncomplicated", "S72.001A Fracture of unspecified part of neck of "
+               "right femur, initial encounter for closed fracture"]
+    prompts = [eng.render([{"role": "user", "content": q}]) for q in questions]
+    choices = [options[i:] + options[:i] for i in range(len(questions))]
+    choices[-1] = ["A", "B", "C", "D"]  # single-token options: the in-process engine's next-token path
+
+    sent: list[str] = []
+    client = OpenAIEngine(f"http://{server['serve'].host}:{server['serve'].port}/v1", "llama", concurrency=3)
+    client.client.event_hooks["request"] = [lambda req: sent.append(req.url.path)]
+    handle = serve.get_deployment_handle("ModelServer", server["serve"].app_name)
+    before = handle.stats.remote().result()
+    http = client.score_choices(prompts, choices)
+    after = handle.stats.remote().result()
+    assert sent == ["/v1/completions"] * len(prompts)
+    assert after["requests"] - before["requests"] == len(prompts)
+    assert after["scored_rows"] - before["scored_rows"] == sum(len(cs) for cs in choices)
+
+    in_process = eng.score_choices(prompts, choices)
+    for h, l in zip(http, in_process):
+        assert h == pytest.approx(l, abs=1e-3)
+        assert max(range(len(h)), key=h.__getitem__) == max(range(len(l)), key=l.__getitem__)
+    assert client.score_choices([prompts[0]], [[]]) == [[]] and len(sent) == len(prompts)
+
+
+def test_lm_eval_local_completions_loglikelihood(server, local, tiny_llama):
+    """lm-evaluation-harness's `local-completions` model against the app: its loglikelihood
+    requests (echo, logprobs=1, max_tokens=1; text or token-id prompts) give the in-process
+    log-likelihoods and is_greedy."""
+    pytest.importorskip("lm_eval.models.openai_completions",
+                        reason="lm-eval is not installed (pip install 'lm-eval[api]')")
+    from lm_eval.api.instance import Instance
+    from lm_eval.models.openai_completions import LocalCompletionsAPI
+
+    eng = local["llama"]
+    pairs = [(PROMPT, " chest pain"), ("Diagnosis:", " E11.9 Type 2 diabetes mellitus"),
+             (eng.render([{"role": "user", "content": "Which code means hypertension?"}]), "I10")]
+    # is_greedy must be True somewhere: make one continuation the model's own greedy tokens.
+    ids = eng._encode("Diagnosis:")
+    for _ in range(2):
+        ids.append(eng.sequence_logprobs([ids], next_token=True)[0].next[0])
+    pairs.append(("Diagnosis:", eng.tokenizer.decode(ids)[len("Diagnosis:"):]))
+    requests = [Instance("loglikelihood", {}, pair, i) for i, pair in enumerate(pairs)]
+    expected = []
+    for ctx, cont in pairs:
+        # lm-eval's _encode_pair: trailing whitespace moves to the continuation; the context's
+        # tokens are a prefix of the whole text's.
+        whole, ctx_ids = eng._encode(ctx + cont), eng._encode(ctx.rstrip())
+        cont_ids = whole[len(ctx_ids):]
+        [row] = eng.sequence_logprobs([whole], top_k=1)
+        expected.append((sum(row.logprobs[len(ctx_ids):]),
+                         all(row.logprobs[j] == max(row.top[j].values()) for j in range(len(ctx_ids), len(whole)))))
+        assert cont_ids
+    assert any(g for _, g in expected)
+    url = f"http://{server['serve'].host}:{server['serve'].port}/v1/completions"
+    for tokenized in (False, True):
+        lm = LocalCompletionsAPI(base_url=url, model="llama", tokenizer_backend="huggingface", tokenizer=tiny_llama,
+                                 tokenized_requests=tokenized, num_concurrent=2, batch_size=2, max_retries=1)
+        got = lm.loglikelihood(requests, disable_tqdm=True)
+        assert [g for _, g in got] == [g for _, g in expected], tokenized
+        assert [ll for ll, _ in got] == pytest.approx([ll for ll, _ in expected], abs=1e-3)
 
 
 def test_concurrent_requests_are_batched(server):
@@ -190,10 +359,16 @@ def test_app_args_discover_the_run_models(tmp_path, tiny_llama, tiny_phi3):
     write_manifest(run, "experts", {"experts": {"pubmed": tiny_llama, "icd10cm": tiny_phi3}})
     write_manifest(run, "align", {"sft_model": tiny_llama, "aligned": tiny_phi3})
     assert AppArgs(run_dir=str(run), groups=["aligned"]).resolved_models() == {"aligned": tiny_phi3}
+    # Before the merge stage, only the PIT experts as trained exist: served as expert-<corpus>-raw.
     assert AppArgs(run_dir=str(run), base="tiny:llama").resolved_models() == {
-        "base": tiny_llama, "expert-icd10cm": tiny_phi3, "expert-pubmed": tiny_llama, "aligned": tiny_phi3}
+        "base": tiny_llama, "expert-icd10cm-raw": tiny_phi3, "expert-pubmed-raw": tiny_llama, "aligned": tiny_phi3}
     with pytest.raises(FileNotFoundError, match="no models of groups"):
         AppArgs(run_dir=str(run), groups=["merged"]).resolved_models()
+    # The paper's expert is the expert SLERP-merged into the base: the merge stage's per-expert model.
+    write_manifest(run, "merge", {"per_expert": {"icd10cm": tiny_llama}, "merged": tiny_phi3})
+    assert AppArgs(run_dir=str(run), groups=["experts", "raw_experts"]).resolved_models() == {
+        "expert-icd10cm": tiny_llama, "expert-icd10cm-raw": tiny_phi3, "expert-pubmed-raw": tiny_llama}
+    assert AppArgs(run_dir=str(run), groups=["experts"]).resolved_models() == {"expert-icd10cm": tiny_llama}
     with pytest.raises(FileNotFoundError, match="not found"):
         AppArgs(run_dir=str(tmp_path / "missing")).resolved_models()
 
@@ -232,3 +407,37 @@ def test_api_error_survives_pickling():
     assert e.status == 404
     assert e.body() == {"error": {"message": "nope", "type": "invalid_request_error", "param": "model",
                                   "code": "model_not_found"}}
+
+
+def test_lm_eval_generate_until_completions_and_chat(server, local, tiny_llama):
+    """lm-eval's generation requests: `local-completions` (raw prompt, `until` + EOS as stop, which
+    may be more than OpenAI's 4) and `local-chat-completions` (messages) give the greedy text."""
+    pytest.importorskip("lm_eval.models.openai_completions",
+                        reason="lm-eval is not installed (pip install 'lm-eval[api]')")
+    import json
+
+    from lm_eval.api.instance import Instance
+    from lm_eval.models.api_models import JsonChatStr
+    from lm_eval.models.openai_completions import LocalChatCompletion, LocalCompletionsAPI
+
+    from mediphi.engines import SamplingParams
+
+    base = f"http://{server['serve'].host}:{server['serve'].port}/v1"
+    eng = local["llama"]
+    greedy = SamplingParams(max_new_tokens=6, temperature=0.0)
+    until = ["\n\n", "Question:", "###", "</s>", "Answer:"]  # + EOS: six stop sequences
+    lm = LocalCompletionsAPI(base_url=f"{base}/completions", model="llama", tokenizer_backend="huggingface",
+                             tokenizer=tiny_llama, tokenized_requests=False, max_retries=1)
+    [out] = lm.generate_until([Instance("generate_until", {}, (PROMPT, {"until": until, "max_gen_toks": 6}), 0)],
+                              disable_tqdm=True)
+    raw = local["llama"].generate([PROMPT], greedy)[0]
+    expected = raw
+    for s in until:
+        expected = expected.split(s)[0]
+    assert out.strip() == expected.strip()
+
+    chat = LocalChatCompletion(base_url=f"{base}/chat/completions", model="llama", max_retries=1)
+    [out] = chat.generate_until([Instance("generate_until", {}, (JsonChatStr(json.dumps(CHAT)),
+                                                                 {"until": ["@@@"], "max_gen_toks": 6}), 0)],
+                                disable_tqdm=True)
+    assert out == eng.generate([CHAT], greedy)[0]

@@ -1,6 +1,8 @@
 """Local Hugging Face engine: batched `generate` and batched log-likelihood scoring."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 from mediphi.engines.base import Prompt, SamplingParams, truncate_at_stop
@@ -21,14 +23,21 @@ def pad_batch(seqs: list[list[int]], pad: int, left: bool = False) -> tuple[torc
 
 
 class HFEngine:
-    def __init__(self, model: str, dtype: str = "auto", batch_size: int = 16, device: str | None = None):
+    def __init__(self, model: str, dtype: str = "auto", batch_size: int = 16, device: str | None = None,
+                 score_batch_tokens: int = 1024):
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         if dtype == "auto":
             dtype = "bfloat16" if self.device.type == "cuda" else "float32"
         self.tokenizer = load_tokenizer(model)
         self.model = load_causal_lm(model, dtype, self.device).eval()
         self.batch_size = batch_size
+        # Scoring (echo logprobs, log-likelihoods) batches by tokens, not rows: rows x width per
+        # forward pass. Bounds the float [rows, width, vocab] logits (1024 x 49152 x 4 B = 200 MB)
+        # and the padding of a server batch of a few items' rows; on CPU, forwards of a few hundred
+        # tokens already run at full speed.
+        self.score_batch_tokens = score_batch_tokens
         self.name = model
+        self._token_texts: dict[int, str] = {}
 
     def render(self, prompt: Prompt) -> str:
         """Chats go through the model's own chat template; raw strings pass unchanged."""
@@ -102,30 +111,100 @@ class HFEngine:
     @torch.inference_mode()
     def loglikelihood(self, pairs: list[tuple[list[int], list[int]]]) -> list[float]:
         """Sum of log p(continuation | context) for (context_ids, continuation_ids) pairs."""
+        rows = self.sequence_logprobs([ctx + cont for ctx, cont in pairs])
+        return [float(sum(v for v in r.logprobs[len(ctx):] if v is not None)) for r, (ctx, _) in zip(rows, pairs)]
+
+    # ------------------------------------------------------------------ per-token logprobs (echo)
+    def encode_offsets(self, text: str) -> tuple[list[int], list[int]]:
+        """Token ids of a text and each token's start offset in it (characters)."""
+        enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        return enc["input_ids"], [o[0] for o in enc["offset_mapping"]]
+
+    def token_text(self, token_id: int) -> str:
+        """One token as text (cached: the vocabulary is small and scoring asks for the same ones)."""
+        text = self._token_texts.get(token_id)
+        if text is None:
+            text = self._token_texts[token_id] = self.tokenizer.decode([token_id])
+        return text
+
+    @torch.inference_mode()
+    def sequence_logprobs(self, seqs: list[list[int]], top_k: int | list[int] = 0,
+                          next_token: bool | list[bool] = False) -> list["SequenceLogprobs"]:
+        """log p(token_i | tokens before it) for every token of every sequence, in batched forwards.
+
+        Sequences are sorted by length and right-padded into batches of at most
+        `score_batch_tokens` (rows x width), which bounds the [rows, width, vocab] logits tensor.
+        Per row: `logprobs` (None for the first token, which has no context); with `top_k` > 0,
+        `top`: the k most likely tokens at each position as {text: logprob}, plus the actual
+        token (as vLLM does, so `max(top.values())` equals the actual token's logprob exactly when
+        it is the greedy one); with `next_token`, `next`: (id, logprob, top) of the greedy token
+        after the sequence, read from the same forward pass. `top_k` and `next_token` may be
+        given per row.
+        """
+        n = len(seqs)
+        top_ks = list(top_k) if isinstance(top_k, (list, tuple)) else [top_k] * n
+        nexts = list(next_token) if isinstance(next_token, (list, tuple)) else [next_token] * n
+        out: list[SequenceLogprobs] = [SequenceLogprobs([], None) for _ in range(n)]
+        order = sorted((i for i in range(n) if seqs[i]), key=lambda i: len(seqs[i]))
         pad = self.tokenizer.pad_token_id
-        out = [0.0] * len(pairs)
-        for start in range(0, len(pairs), self.batch_size):
-            chunk = pairs[start:start + self.batch_size]
-            input_ids, mask = pad_batch([ctx + cont for ctx, cont in chunk], pad)
-            logits = self.model(input_ids=input_ids.to(self.device),
-                                attention_mask=mask.to(self.device)).logits.float()
-            logp = torch.log_softmax(logits, dim=-1)
-            for r, (ctx, cont) in enumerate(chunk):
-                pos = torch.arange(len(ctx) - 1, len(ctx) + len(cont) - 1, device=logp.device)
-                tgt = torch.tensor(cont, device=logp.device)
-                out[start + r] = float(logp[r, pos, tgt].sum())
+        start = 0
+        while start < len(order):
+            # Sorted ascending: the last row of a chunk is its widest.
+            end = start + 1
+            while end < len(order) and (end + 1 - start) * len(seqs[order[end]]) <= self.score_batch_tokens:
+                end += 1
+            idx = order[start:end]
+            start = end
+            input_ids, mask = pad_batch([seqs[i] for i in idx], pad)
+            logits = self.model(input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device)).logits
+            for r, i in enumerate(idx):
+                seq = seqs[i]
+                # Position j predicts token j+1; the last position predicts the next token.
+                lg = logits[r, :len(seq) if nexts[i] else len(seq) - 1].float()
+                lse = torch.logsumexp(lg, dim=-1)
+                tgt = torch.tensor(seq[1:], dtype=torch.long, device=lg.device)
+                lps = (lg[:len(seq) - 1].gather(-1, tgt[:, None])[:, 0] - lse[:len(seq) - 1]).tolist()
+                tops = None
+                k = top_ks[i]
+                if k > 0 or nexts[i]:
+                    vals, ids = lg.topk(max(k, 1), dim=-1)
+                    vals, ids = (vals - lse[:, None]).tolist(), ids.tolist()
+                if k > 0:
+                    tops = [None] + [self._top_dict(ids[j][:k], vals[j][:k], seq[j + 1], lps[j])
+                                     for j in range(len(seq) - 1)]
+                row = SequenceLogprobs([None] + lps, tops)
+                if nexts[i]:
+                    j = len(seq) - 1
+                    row.next = (ids[j][0], vals[j][0],
+                                self._top_dict(ids[j][:k], vals[j][:k], ids[j][0], vals[j][0]) if k > 0 else None)
+                out[i] = row
+            del logits
         return out
 
+    def _top_dict(self, ids: list[int], vals: list[float], actual: int, actual_lp: float) -> dict[str, float]:
+        top: dict[str, float] = {}
+        for t, v in zip([*ids, actual], [*vals, actual_lp]):
+            text = self.token_text(t)
+            top[text] = max(v, top.get(text, float("-inf")))  # two ids can decode to the same text
+        return top
+
+    def token_logprobs_batch(self, texts: list[str]) -> list[tuple[list[str], list[float | None], list[int]]]:
+        """Per-token logprobs of several texts (OpenAI `echo` + `logprobs`), batched: for each text
+        its tokens, logprobs (None for the first token) and the tokens' character offsets."""
+        encs = [self.encode_offsets(t) for t in texts]
+        rows = self.sequence_logprobs([ids for ids, _ in encs])
+        return [([self.token_text(t) for t in ids], row.logprobs, offsets)
+                for (ids, offsets), row in zip(encs, rows)]
+
     def token_logprobs(self, text: str) -> tuple[list[str], list[float | None], list[int]]:
-        """Per-token logprobs of a text (OpenAI `echo` + `logprobs`): tokens, logprobs, offsets."""
-        enc = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-        ids = enc["input_ids"]
-        offsets = [o[0] for o in enc["offset_mapping"]]
-        tokens = [self.tokenizer.decode([i]) for i in ids]
-        if not ids:
-            return [], [], []
-        with torch.inference_mode():
-            logits = self.model(input_ids=torch.tensor([ids], device=self.device)).logits.float()
-        logp = torch.log_softmax(logits[0], dim=-1)
-        lps: list[float | None] = [None] + [float(logp[i - 1, ids[i]]) for i in range(1, len(ids))]
-        return tokens, lps, offsets
+        """Per-token logprobs of one text: tokens, logprobs (None for the first), offsets."""
+        return self.token_logprobs_batch([text])[0]
+
+
+@dataclass
+class SequenceLogprobs:
+    """One sequence's scores from `HFEngine.sequence_logprobs`."""
+
+    logprobs: list[float | None]
+    top: list[dict[str, float] | None] | None = None
+    next: tuple[int, float, dict[str, float] | None] | None = None

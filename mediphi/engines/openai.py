@@ -38,23 +38,29 @@ class OpenAIEngine:
         with ThreadPoolExecutor(self.concurrency) as pool:
             return list(pool.map(lambda p: self._one(p, params), prompts))
 
-    def _choice_ll(self, prompt: str, choice: str) -> float:
-        """lm-eval-harness style: echo the prompt+choice and sum the choice's token logprobs."""
-        data = self._post("/completions", {"model": self.model, "prompt": prompt + choice, "max_tokens": 0,
-                                           "echo": True, "logprobs": 1, "temperature": 0.0})
-        lp = data["choices"][0]["logprobs"]
-        return float(sum(v for v, off in zip(lp["token_logprobs"], lp["text_offset"])
-                         if off >= len(prompt) and v is not None))
+    def _item_lls(self, prompt: str, choices: list[str]) -> list[float]:
+        """One multiple-choice item in one request, lm-eval style: the server echoes each
+        prompt+choice with its tokens' logprobs; a choice's score is the sum over the tokens that
+        start inside the choice's text (text_offset), so a token the tokenizer merged across the
+        prompt/choice boundary counts for the prompt, and anything generated after is ignored."""
+        if not choices:
+            return []
+        data = self._post("/completions", {"model": self.model, "prompt": [prompt + c for c in choices],
+                                           "max_tokens": 0, "echo": True, "logprobs": 0, "temperature": 0.0})
+        if len(data["choices"]) != len(choices):
+            raise RuntimeError(f"{self.base_url}/completions answered {len(data['choices'])} choices for "
+                               f"{len(choices)} prompts")
+        out = []
+        for c, choice in zip(choices, sorted(data["choices"], key=lambda ch: ch["index"])):
+            lp, end = choice["logprobs"], len(prompt) + len(c)
+            out.append(float(sum(v for v, off in zip(lp["token_logprobs"], lp["text_offset"])
+                                 if len(prompt) <= off < end and v is not None)))
+        return out
 
     def score_choices(self, prompts: list[Prompt], choices: list[list[str]]) -> list[list[float]]:
+        """One request per item (all its options as one batch of prompts), `concurrency` in flight."""
         if any(not isinstance(p, str) for p in prompts):
             raise ValueError("score_choices over HTTP needs text prompts: render chats with the "
                              "model's chat template first (OpenAI APIs have no chat loglikelihood)")
-        jobs = [(p, c) for p, cs in zip(prompts, choices) for c in cs]
         with ThreadPoolExecutor(self.concurrency) as pool:
-            flat = list(pool.map(lambda pc: self._choice_ll(*pc), jobs))
-        out, k = [], 0
-        for cs in choices:
-            out.append(flat[k:k + len(cs)])
-            k += len(cs)
-        return out
+            return list(pool.map(self._item_lls, prompts, choices))

@@ -52,7 +52,7 @@ class AppArgs(ServeSection):
 
     models: dict[str, str] | None = None
     run_dir: str | None = None
-    groups: list[Literal["base", "experts", "merged", "aligned"]] = list(GROUPS)
+    groups: list[Literal["base", "experts", "raw_experts", "merged", "aligned"]] = list(GROUPS)
     base: str | None = Field(None, description="Model spec served as 'base' when discovering from run_dir.")
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
 
@@ -120,17 +120,34 @@ def _vllm_app(a: AppArgs, models: dict[str, str]) -> serve.Application:
 
 
 # ----------------------------------------------------------------------------- model server
+def finish_generation(tok, new: list[int], params: SamplingParams) -> dict[str, Any]:
+    """Generated token ids -> the client's text, the tokens it stands for, finish reason.
+
+    The EOS token ends the text and counts as a completion token (as vLLM and OpenAI count it); a
+    stop sequence cuts the text before it, and then only the tokens of the cut text count.
+    """
+    eos = tok.eos_token_id
+    n = new.index(eos) if eos in new else len(new)
+    text = tok.decode(new[:n], skip_special_tokens=True)
+    cut = truncate_at_stop(text, params.stop)
+    if len(cut) < len(text):
+        ids = tok(cut, add_special_tokens=False)["input_ids"]
+        return {"text": cut, "token_ids": ids, "completion_tokens": len(ids), "finish_reason": "stop"}
+    ids = new[:n + 1]
+    stopped = n < len(new) or len(new) < params.max_new_tokens
+    return {"text": text, "token_ids": ids, "completion_tokens": len(ids),
+            "finish_reason": "stop" if stopped else "length"}
+
+
 def generate_batch(engine, prompts_ids: list[list[int]], params: SamplingParams) -> list[dict[str, Any]]:
-    """One left-padded HF generate over token-id prompts: text, generated token count, finish reason."""
+    """One left-padded HF generate over token-id prompts: text, generated token ids, finish reason."""
     import torch  # here, not at the top: the ingress replica imports this module and needs no torch
 
+    from mediphi.engines.hf import pad_batch
+
     tok, model = engine.tokenizer, engine.model
-    width = max(len(ids) for ids in prompts_ids)
-    input_ids = torch.full((len(prompts_ids), width), tok.pad_token_id, dtype=torch.long)
-    mask = torch.zeros_like(input_ids)
-    for row, ids in enumerate(prompts_ids):
-        input_ids[row, width - len(ids):] = torch.tensor(ids)
-        mask[row, width - len(ids):] = 1
+    input_ids, mask = pad_batch(prompts_ids, tok.pad_token_id, left=True)
+    width = input_ids.shape[1]
     if params.seed is not None:
         torch.manual_seed(params.seed)
     sample = params.temperature > 0
@@ -141,38 +158,46 @@ def generate_batch(engine, prompts_ids: list[list[int]], params: SamplingParams)
             temperature=params.temperature if sample else None, top_p=params.top_p if sample else None,
             top_k=None, pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
         )
-    out = []
-    for row in range(len(prompts_ids)):
-        new = gen[row, width:].tolist()
-        n = new.index(tok.eos_token_id) if tok.eos_token_id in new else len(new)
-        text = tok.decode(new[:n], skip_special_tokens=True)
-        cut = truncate_at_stop(text, params.stop)
-        if len(cut) < len(text):  # a stop sequence: count only the tokens the client gets
-            n = len(tok(cut, add_special_tokens=False)["input_ids"])
-        stopped = len(cut) < len(text) or n < len(new) or len(new) < params.max_new_tokens
-        out.append({"text": cut, "completion_tokens": n, "finish_reason": "stop" if stopped else "length"})
-    return out
+    return [finish_generation(tok, gen[row, width:].tolist(), params) for row in range(len(prompts_ids))]
 
 
-def legacy_logprobs(engine, prompt: str, completion: str, echo: bool) -> dict[str, Any]:
-    """OpenAI legacy `logprobs` over prompt+completion; offsets index the choice's text."""
-    tokens, lps, offsets = engine.token_logprobs(prompt + completion)
-    if not echo:
-        keep = [i for i, o in enumerate(offsets) if o >= len(prompt)]
-        tokens, lps = [tokens[i] for i in keep], [lps[i] for i in keep]
-        offsets = [offsets[i] - len(prompt) for i in keep]
-    return {"tokens": tokens, "token_logprobs": lps, "text_offset": offsets, "top_logprobs": None}
+def legacy_logprobs(engine, prompt: str, prompt_ids: list[int], prompt_offsets: list[int] | None,
+                    gen: dict[str, Any], scored, echo: bool) -> dict[str, Any]:
+    """OpenAI legacy `logprobs` over the prompt's tokens followed by the generated ones.
+
+    Token-level, not re-tokenized text: with echo there are exactly prompt_tokens +
+    completion_tokens entries (lm-eval's `token_logprobs[ctxlen:-1]` relies on it). Offsets index
+    the choice's text (the prompt's characters first with echo).
+    """
+    tok, ids = engine.tokenizer, gen["token_ids"]
+    start = 0 if echo else len(prompt_ids)
+    gen_offsets = [len(tok.decode(ids[:j], skip_special_tokens=True)) for j in range(len(ids))]
+    offsets = ([*prompt_offsets, *(len(prompt) + o for o in gen_offsets)] if echo else gen_offsets)
+    return {"tokens": [engine.token_text(t) for t in (prompt_ids + ids)[start:]],
+            "token_logprobs": scored.logprobs[start:], "text_offset": offsets,
+            "top_logprobs": scored.top[start:] if scored.top is not None else None}
+
+
+def ids_offsets(tok, ids: list[int]) -> tuple[str, list[int]]:
+    """A token-id prompt's text and each token's offset in it (by decoding prefixes)."""
+    return tok.decode(ids), [len(tok.decode(ids[:j])) for j in range(len(ids))]
 
 
 @serve.deployment
 class ModelServer:
-    """Loads the requested model on demand and generates for it; one model forward at a time."""
+    """Loads the requested model on demand and generates or scores for it; one model forward at a time.
+
+    One call per HTTP request (all its prompts). Generation goes through `_generate` and echo /
+    logprobs scoring through `_score`, two `@serve.batch` queues, so that concurrent requests
+    share forward passes; the `_compute` lock keeps the two from running at once.
+    """
 
     def __init__(self, models: dict[str, str], dtype: str, max_models: int, max_batch_size: int,
                  batch_wait_timeout_s: float, max_tokens_limit: int):
         self.models, self.dtype, self.max_tokens_limit = models, dtype, max_tokens_limit
         self._compute = asyncio.Lock()  # 2 cores: concurrent forwards would only thrash
-        self._stats = {"requests": 0, "batches": 0, "largest_batch": 0}
+        self._stats = {"requests": 0, "batches": 0, "largest_batch": 0,
+                       "score_batches": 0, "largest_score_batch": 0, "scored_rows": 0, "compute_s": 0.0}
 
         async def load(name: str):
             from mediphi.engines.hf import HFEngine
@@ -183,41 +208,103 @@ class ModelServer:
 
         # Multiplexing wired at init time so the LRU size comes from the config.
         self.engine = serve.multiplexed(max_num_models_per_replica=max_models)(load)
-        self._generate.set_max_batch_size(max_batch_size)
-        self._generate.set_batch_wait_timeout_s(batch_wait_timeout_s)
+        for queue in (self._generate, self._score):
+            queue.set_max_batch_size(max_batch_size)
+            queue.set_batch_wait_timeout_s(batch_wait_timeout_s)
 
-    def stats(self) -> dict[str, int]:
-        """Requests seen, generate batches run, the largest batch: is batching happening?"""
-        return dict(self._stats)
+    def stats(self) -> dict[str, float]:
+        """Requests seen (one per HTTP request); generate batches and score batches run, their
+        largest (in requests); rows scored: is batching happening? Seconds spent in model work
+        (what is left of the wall time is HTTP, queueing and waiting for a batch); the replica's
+        torch threads (Ray sets OMP_NUM_THREADS to the replica's num_cpus)."""
+        import torch
 
-    async def complete(self, job: dict[str, Any]) -> dict[str, Any]:
-        """job: model, prompt (text) or messages (chat), sampling fields, echo, logprobs."""
+        return {**self._stats, "torch_threads": torch.get_num_threads()}
+
+    async def complete(self, job: dict[str, Any]) -> list[dict[str, Any]]:
+        """job: model, prompts (texts or token-id lists) or messages (a chat), sampling fields,
+        echo, logprobs. One result per prompt: text, finish reason, token counts, logprobs."""
         self._stats["requests"] += 1
         engine = await self.engine(job["model"])
-        try:
-            text = engine.render(job["messages"] if job.get("messages") else job["prompt"])
-        except Exception as e:  # a chat template may refuse a message order (jinja raise_exception)
-            raise APIError(400, f"the messages do not fit the chat template of model '{job['model']}': {e}",
-                           param="messages", code="invalid_messages") from None
-        ids = engine.tokenizer(text, add_special_tokens=False)["input_ids"]
-        max_tokens = self._max_tokens(job, len(ids), engine)
-        if max_tokens > 0:
-            params = SamplingParams(max_new_tokens=max_tokens, temperature=job["temperature"],
-                                    top_p=job["top_p"], seed=job["seed"], stop=tuple(job["stop"]))
-            gen = await self._generate({"model": job["model"], "ids": ids, "params": params})
-        else:  # echo only: the prompt's logprobs, nothing generated
-            gen = {"text": "", "completion_tokens": 0, "finish_reason": "length"}
-        result = {**gen, "prompt_tokens": len(ids)}
+        tok = engine.tokenizer
         if job.get("messages"):
-            result["text"] = gen["text"].strip()
-            return result
-        if job.get("logprobs") is not None:
-            async with self._compute:
-                result["logprobs"] = await asyncio.to_thread(
-                    legacy_logprobs, engine, job["prompt"], gen["text"], job["echo"])
-        if job["echo"]:
-            result["text"] = job["prompt"] + gen["text"]
-        return result
+            try:
+                text = engine.render(job["messages"])
+            except Exception as e:  # a chat template may refuse a message order (jinja raise_exception)
+                raise APIError(400, f"the messages do not fit the chat template of model '{job['model']}': {e}",
+                               param="messages", code="invalid_messages") from None
+            gen = (await self._generate_all(engine, job, [tok(text, add_special_tokens=False)["input_ids"]]))[0]
+            return [{**gen, "text": gen["text"].strip()}]
+
+        want_lp, echo = job.get("logprobs") is not None, job["echo"]
+        texts, ids, offsets = [], [], []
+        for p in job["prompts"]:
+            if isinstance(p, str):
+                text = p
+                if want_lp and echo:
+                    enc = tok(p, add_special_tokens=False, return_offsets_mapping=True)
+                    row, offs = enc["input_ids"], [o[0] for o in enc["offset_mapping"]]
+                else:
+                    row, offs = tok(p, add_special_tokens=False)["input_ids"], None
+            else:  # token ids (what lm-eval sends by default): echoed as their decoded text
+                self._check_ids(engine, p)
+                row = list(p)
+                text, offs = ids_offsets(tok, row) if want_lp and echo else (tok.decode(row), None)
+            texts.append(text)
+            ids.append(row)
+            offsets.append(offs)
+        # Greedy one-token continuations with logprobs (lm-eval's loglikelihood request): the
+        # scoring forward pass already holds the next-token distribution; no generate call.
+        one_pass = want_lp and job["max_tokens"] == 1 and job["temperature"] == 0 and not job["stop"]
+        if one_pass:
+            for row in ids:
+                self._max_tokens(job, len(row), engine)
+            scored = await self._score({"model": job["model"], "rows": ids, "top_k": job["logprobs"], "next": True})
+            gens = []
+            for row, sc in zip(ids, scored):
+                token, lp, top = sc.next
+                gens.append({**finish_generation(tok, [token], SamplingParams(max_new_tokens=1)),
+                             "prompt_tokens": len(row)})
+                sc.logprobs.append(lp)
+                if sc.top is not None:
+                    sc.top.append(top)
+        else:
+            gens = await self._generate_all(engine, job, ids)
+            if want_lp:
+                rows = [r + g["token_ids"] for r, g in zip(ids, gens)]
+                scored = await self._score({"model": job["model"], "rows": rows, "top_k": job["logprobs"],
+                                            "next": False})
+        results = []
+        for i, gen in enumerate(gens):
+            result = dict(gen)
+            if want_lp:
+                result["logprobs"] = legacy_logprobs(engine, texts[i], ids[i], offsets[i], gen, scored[i], echo)
+            if echo:
+                result["text"] = texts[i] + gen["text"]
+            results.append(result)
+        return results
+
+    async def _generate_all(self, engine, job: dict[str, Any], ids: list[list[int]]) -> list[dict[str, Any]]:
+        """Generate for each prompt through the batch queue (nothing for max_tokens=0)."""
+        max_tokens = [self._max_tokens(job, len(row), engine) for row in ids]
+
+        async def one(row: list[int], m: int) -> dict[str, Any]:
+            if m == 0:  # echo only: the prompt's logprobs, nothing generated
+                return {"text": "", "token_ids": [], "completion_tokens": 0, "finish_reason": "length"}
+            params = SamplingParams(max_new_tokens=m, temperature=job["temperature"], top_p=job["top_p"],
+                                    seed=job["seed"], stop=tuple(job["stop"]))
+            return await self._generate({"model": job["model"], "ids": row, "params": params})
+
+        gens = await asyncio.gather(*(one(row, m) for row, m in zip(ids, max_tokens)))
+        return [{**g, "prompt_tokens": len(row)} for g, row in zip(gens, ids)]
+
+    @staticmethod
+    def _check_ids(engine, ids: list[int]) -> None:
+        vocab = engine.model.get_input_embeddings().weight.shape[0]
+        bad = [t for t in ids if not 0 <= t < vocab]
+        if bad:
+            raise APIError(400, f"token id {bad[0]} is outside the vocabulary (0..{vocab - 1})",
+                           param="prompt", code="invalid_token_id")
 
     def _max_tokens(self, job: dict[str, Any], n_prompt: int, engine) -> int:
         context = getattr(engine.model.config, "max_position_embeddings", None) or n_prompt + self.max_tokens_limit
@@ -233,6 +320,15 @@ class ModelServer:
                            param="max_tokens", code="context_length_exceeded")
         return job["max_tokens"]
 
+    async def _run(self, fn, *args):
+        """Model work, one at a time, off the event loop; its seconds go to stats()["compute_s"]."""
+        async with self._compute:
+            t0 = time.perf_counter()
+            try:
+                return await asyncio.to_thread(fn, *args)
+            finally:
+                self._stats["compute_s"] += time.perf_counter() - t0
+
     @serve.batch(max_batch_size=8, batch_wait_timeout_s=0.05)  # sizes reset from the config in __init__
     async def _generate(self, jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         self._stats["batches"] += 1
@@ -244,10 +340,32 @@ class ModelServer:
         out: list[dict[str, Any]] = [{}] * len(jobs)
         for (name, params), idx in groups.items():
             engine = await self.engine(name)
-            async with self._compute:
-                gens = await asyncio.to_thread(generate_batch, engine, [jobs[i]["ids"] for i in idx], params)
+            gens = await self._run(generate_batch, engine, [jobs[i]["ids"] for i in idx], params)
             for i, g in zip(idx, gens):
                 out[i] = g
+        return out
+
+    @serve.batch(max_batch_size=8, batch_wait_timeout_s=0.05)  # sizes reset from the config in __init__
+    async def _score(self, jobs: list[dict[str, Any]]) -> list[list[Any]]:
+        """Per-token logprobs of every row of every job (a request's prompts), one model's rows in
+        shared right-padded forward passes (HFEngine.sequence_logprobs)."""
+        self._stats["score_batches"] += 1
+        self._stats["largest_score_batch"] = max(self._stats["largest_score_batch"], len(jobs))
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, job in enumerate(jobs):
+            groups[job["model"]].append(i)
+        out: list[list[Any]] = [[] for _ in jobs]
+        for name, idx in groups.items():
+            engine = await self.engine(name)
+            rows = [row for i in idx for row in jobs[i]["rows"]]
+            top_k = [jobs[i]["top_k"] for i in idx for _ in jobs[i]["rows"]]
+            nexts = [jobs[i]["next"] for i in idx for _ in jobs[i]["rows"]]
+            self._stats["scored_rows"] += len(rows)
+            scored = await self._run(engine.sequence_logprobs, rows, top_k, nexts)
+            k = 0
+            for i in idx:
+                out[i] = scored[k:k + len(jobs[i]["rows"])]
+                k += len(jobs[i]["rows"])
         return out
 
 
@@ -302,16 +420,15 @@ class OpenAIIngress:
     async def completions(self, req: CompletionRequest) -> dict[str, Any]:
         self._check(req)
         job = self._job(req, max_tokens=COMPLETION_DEFAULT_MAX_TOKENS if req.max_tokens is None else req.max_tokens,
-                        echo=req.echo, logprobs=req.logprobs)
-        results = await asyncio.gather(*(self._call({**job, "prompt": p}) for p in req.prompts))
-        return completion_body(req.model, list(results))
+                        echo=req.echo, logprobs=req.logprobs, prompts=req.prompts)
+        return completion_body(req.model, await self._call(job))  # one model-server call for all prompts
 
     @api.post("/v1/chat/completions")
     async def chat(self, req: ChatRequest) -> dict[str, Any]:
         self._check(req)
         job = self._job(req, max_tokens=req.max_tokens,
                         messages=[m.model_dump() for m in req.messages])
-        return chat_body(req.model, await self._call(job))
+        return chat_body(req.model, (await self._call(job))[0])
 
     def _check(self, req: CompletionRequest | ChatRequest) -> None:
         if req.model not in self.names:
@@ -327,7 +444,7 @@ class OpenAIIngress:
         return {"model": req.model, "temperature": req.temperature, "top_p": req.top_p, "seed": req.seed,
                 "stop": req.stop, **extra}
 
-    async def _call(self, job: dict[str, Any]) -> dict[str, Any]:
+    async def _call(self, job: dict[str, Any]) -> list[dict[str, Any]]:
         try:
             return await self.server.options(multiplexed_model_id=job["model"]).complete.remote(job)
         except Exception as e:  # a replica's APIError arrives wrapped in a RayTaskError

@@ -32,6 +32,9 @@ def error_body(message: str, type: str = "invalid_request_error", param: str | N
     return {"error": {"message": message, "type": type, "param": param, "code": code}}
 
 
+MAX_STOP_SEQUENCES = 16
+
+
 class _Request(BaseModel):
     # Unknown OpenAI fields (user, presence_penalty ...) are ignored, as OpenAI-compatible servers do.
     model_config = ConfigDict(extra="ignore")
@@ -63,19 +66,35 @@ class _Request(BaseModel):
     @classmethod
     def _stop_list(cls, v: str | list[str] | None) -> list[str]:
         stops = [v] if isinstance(v, str) else list(v or [])
-        if len(stops) > 4:
-            raise ValueError("at most 4 stop sequences")
+        # OpenAI takes 4; vLLM any number, and lm-eval's local-completions sends a task's `until`
+        # plus the EOS string, which can be more than 4.
+        if len(stops) > MAX_STOP_SEQUENCES:
+            raise ValueError(f"at most {MAX_STOP_SEQUENCES} stop sequences")
         return [s for s in stops if s]
 
 
 class CompletionRequest(_Request):
-    prompt: str | list[str]
+    # A text, a list of texts, or token ids: one list of ids, or a list of them (OpenAI's four forms).
+    prompt: str | list[str] | list[int] | list[list[int]]
     echo: bool = False
+    # logprobs=k: each token's logprob, and with k > 0 the k most likely tokens at each position.
     logprobs: int | None = Field(None, ge=0, le=5)
+
+    @field_validator("prompt", mode="before")
+    @classmethod
+    def _prompt_form(cls, v: Any) -> Any:
+        ok = isinstance(v, str) or (isinstance(v, list) and (
+            all(isinstance(p, str) for p in v) or all(type(p) is int for p in v)
+            or all(isinstance(p, list) and all(type(t) is int for t in p) for p in v)))
+        if not ok:
+            raise ValueError("give a string, a list of strings, a list of token ids or a list of such lists")
+        return v
 
     @field_validator("prompt")
     @classmethod
-    def _prompts(cls, v: str | list[str]) -> str | list[str]:
+    def _prompts(cls, v: Any) -> Any:
+        if isinstance(v, list) and v and isinstance(v[0], int):
+            return v
         prompts = [v] if isinstance(v, str) else v
         if not prompts:
             raise ValueError("give at least one prompt")
@@ -90,8 +109,11 @@ class CompletionRequest(_Request):
         return self
 
     @property
-    def prompts(self) -> list[str]:
-        return [self.prompt] if isinstance(self.prompt, str) else list(self.prompt)
+    def prompts(self) -> list[str | list[int]]:
+        """One entry per prompt: a text or a list of token ids."""
+        if isinstance(self.prompt, str) or (self.prompt and isinstance(self.prompt[0], int)):
+            return [self.prompt]
+        return list(self.prompt)
 
 
 class ChatMessage(BaseModel):
