@@ -81,3 +81,29 @@ def test_top_logprobs_and_next_token(engine):
     token, lp, top = row.next
     assert token == int(logp[-1].argmax()) and lp == pytest.approx(float(logp[-1].max()), abs=1e-4)
     assert max(top.values()) == lp
+
+
+def test_shared_prefix_groups_keep_only_real_prompt_plus_option_runs():
+    from mediphi.engines.hf import shared_prefix_groups
+
+    prompt = list(range(100, 140))
+    seqs = [prompt + [1, 2], [7] * 10, prompt + [3], prompt + [1, 5, 6], list(range(100, 108)) + [9] * 40]
+    groups = shared_prefix_groups(seqs)
+    # The three prompt+option rows share 40 tokens; the last shares only 8 of its 48: alone.
+    assert groups == [(prompt, [0, 3, 2])]
+    # A sequence that is all prefix of another still keeps one token of its own.
+    assert shared_prefix_groups([prompt, prompt + [1]]) == [(prompt[:-1], [0, 1])]
+
+
+def test_prefix_shared_scoring_equals_whole_sequence_scoring(tiny_llama):
+    import mediphi.engines.hf as hf
+
+    eng = hf.HFEngine(tiny_llama, batch_size=4)
+    prompt = eng._encode("Which description matches code E11.9? A. diabetes B. asthma C. gout D. flu\nAnswer:")
+    seqs = [prompt + eng._encode(o) for o in (" diabetes", " asthma attack", " gout", " flu")] + [eng._encode("x y")]
+    grouped = eng.sequence_logprobs(seqs)
+    assert len(hf.shared_prefix_groups(seqs)) == 1
+    whole = [eng.sequence_logprobs([s], top_k=1)[0] for s in seqs]  # top_k: the ungrouped path
+    for g, w in zip(grouped, whole):
+        assert len(g.logprobs) == len(w.logprobs) and g.logprobs[0] is None
+        assert g.logprobs[1:] == pytest.approx(w.logprobs[1:], abs=1e-4)

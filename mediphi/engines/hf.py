@@ -145,7 +145,16 @@ class HFEngine:
         top_ks = list(top_k) if isinstance(top_k, (list, tuple)) else [top_k] * n
         nexts = list(next_token) if isinstance(next_token, (list, tuple)) else [next_token] * n
         out: list[SequenceLogprobs] = [SequenceLogprobs([], None) for _ in range(n)]
-        order = sorted((i for i in range(n) if seqs[i]), key=lambda i: len(seqs[i]))
+        # Plain logprobs of sequences that share most of their tokens (a prompt + each option):
+        # the shared prefix runs once, the options on its cache.
+        plain = [i for i in range(n) if seqs[i] and top_ks[i] == 0 and not nexts[i]]
+        grouped = set()
+        for prefix, members in shared_prefix_groups([seqs[i] for i in plain]):
+            rows = [plain[m] for m in members]
+            grouped.update(rows)
+            for i, lps in zip(rows, self._prefix_group_logprobs(prefix, [seqs[i][len(prefix):] for i in rows])):
+                out[i] = SequenceLogprobs(lps, None)
+        order = sorted((i for i in range(n) if seqs[i] and i not in grouped), key=lambda i: len(seqs[i]))
         pad = self.tokenizer.pad_token_id
         start = 0
         while start < len(order):
@@ -181,6 +190,31 @@ class HFEngine:
             del logits
         return out
 
+    def _prefix_group_logprobs(self, prefix: list[int], suffixes: list[list[int]]) -> list[list[float | None]]:
+        """Per-token logprobs of prefix + each suffix: the prefix in one forward pass with a cache,
+        then every suffix in one batch on copies of that cache. Same values as scoring each whole
+        sequence (up to float rounding), for len(prefix) + sum(len(suffix)) tokens instead of
+        k * len(prefix) + sum(len(suffix))."""
+        dev = self.device
+        first = self.model(input_ids=torch.tensor([prefix], device=dev), use_cache=True)
+        lp_prefix = torch.log_softmax(first.logits[0].float(), dim=-1)  # [P, V]
+        head = [None] + lp_prefix[:-1].gather(-1, torch.tensor(prefix[1:], device=dev)[:, None])[:, 0].tolist()
+        cache = first.cache
+        cache.batch_repeat_interleave(len(suffixes))  # one copy of the prefix's keys and values per suffix
+        ids, mask = pad_batch(suffixes, self.tokenizer.pad_token_id)  # right padded
+        full_mask = torch.cat([torch.ones(len(suffixes), len(prefix), dtype=mask.dtype), mask], dim=1)
+        positions = len(prefix) + torch.arange(ids.shape[1])[None].expand(len(suffixes), -1)
+        logits = self.model(input_ids=ids.to(dev), attention_mask=full_mask.to(dev),
+                            position_ids=positions.to(dev), cache=cache).logits.float()
+        lp = torch.log_softmax(logits, dim=-1)
+        out = []
+        for r, suf in enumerate(suffixes):
+            tail = [float(lp_prefix[-1, suf[0]])]
+            if len(suf) > 1:
+                tail += lp[r, :len(suf) - 1].gather(-1, torch.tensor(suf[1:], device=dev)[:, None])[:, 0].tolist()
+            out.append(head + tail)
+        return out
+
     def _top_dict(self, ids: list[int], vals: list[float], actual: int, actual_lp: float) -> dict[str, float]:
         top: dict[str, float] = {}
         for t, v in zip([*ids, actual], [*vals, actual_lp]):
@@ -199,6 +233,38 @@ class HFEngine:
     def token_logprobs(self, text: str) -> tuple[list[str], list[float | None], list[int]]:
         """Per-token logprobs of one text: tokens, logprobs (None for the first), offsets."""
         return self.token_logprobs_batch([text])[0]
+
+
+def shared_prefix_groups(seqs: list[list[int]], min_share: float = 0.5,
+                         min_prefix: int = 8) -> list[tuple[list[int], list[int]]]:
+    """(prefix, member indices) for runs of >= 2 sequences whose common prefix is at least
+    `min_share` of each member and `min_prefix` tokens; the prefix stops a token short of the
+    shortest member, so each keeps a suffix. Sorting puts a prompt's option sequences side by side; sequences that share only a
+    chat template's opening stay alone."""
+    order = sorted(range(len(seqs)), key=lambda i: seqs[i])
+    groups, start = [], 0
+    while start < len(order):
+        members, prefix = [order[start]], list(seqs[order[start]])
+        for j in order[start + 1:]:
+            lengths = [len(seqs[m]) for m in [*members, j]]
+            common = min(_common_length(prefix, seqs[j]), min(lengths) - 1)  # every member keeps a token
+            if common >= min_prefix and common >= min_share * max(lengths):
+                members.append(j)
+                prefix = prefix[:common]
+            else:
+                break
+        if len(members) >= 2:
+            groups.append((prefix, members))
+        start += len(members)
+    return groups
+
+
+def _common_length(a: list[int], b: list[int]) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
 
 
 @dataclass
