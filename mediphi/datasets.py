@@ -2,6 +2,7 @@
 carry their columns."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -34,3 +35,15 @@ def write_parquet(ds, path: Path, schema: pa.Schema) -> None:
     ds.write_parquet(str(path))
     if not any(Path(path).glob("*.parquet")):
         write_empty(Path(path), schema)
+
+
+# A parenthesis that opens with a code: "(E11.A)", "(E10.-)", "(C43.2-,C44.2-)", "(F10-F19 with .180)";
+# not "(H1N1)" or "(external)".
+_CODE_REF = re.compile(r"\s*\(\s*[A-Z][0-9][0-9A-Z](?![0-9A-Za-z])[^()]*\)")
+
+
+def strip_code_refs(text: str) -> str:
+    """An ICD-10-CM note without the codes it cites. A note pairs another code with its wording
+    (Excludes1: "type 2 diabetes mellitus, without complications in remission (E11.A)"): kept, that
+    pair would reach training from every train document that cites an evaluation code."""
+    return " ".join(_CODE_REF.sub("", text).split()).strip(" ;,")

