@@ -1,4 +1,4 @@
-"""Names the config validates, as plain data: evaluation tasks and merge methods.
+"""Names the config validates, as plain data: evaluation tasks, merge methods, de-identifiers.
 
 The config layer checks names here instead of importing the stage packages that implement them
 (evaluate's task registry pulls in metrics and loaders; merge's pulls in mergekit planning). Each
@@ -25,6 +25,7 @@ EVAL_TASKS: dict[str, tuple[str, str]] = {
     "icd10cm_mc_easy": ("offline", "ICD-10-CM code -> description, random distractors"),
     "icd10cm_mc_medium": ("offline", "ICD-10-CM code -> description, distractors 3-5 steps away"),
     "icd10cm_mc_hard": ("offline", "ICD-10-CM code -> description, distractors 2 steps away"),
+    "icd10cm_mc_studied": ("offline", "studied ICD-10-CM code -> description, distractors 2 steps away"),
     "icd10cm_coding": ("offline", "description or note line -> ICD-10-CM code"),
     "abbreviation_expansion": ("offline", "clinical abbreviation -> its meaning"),
     "medication_extraction": ("offline", "clinical sentence -> JSON list of the drugs it names"),
@@ -34,6 +35,9 @@ EVAL_TASKS: dict[str, tuple[str, str]] = {
 # mergekit method names (merge.methods holds how each is called).
 MERGE_EXPERT_METHODS: tuple[str, ...] = ("slerp", "linear")
 MERGE_MULTI_METHODS: tuple[str, ...] = ("ties", "breadcrumbs_ties", "dare_ties", "task_arithmetic", "linear")
+
+# De-identifiers of the prepare stage (mediphi.prepare.deid registers each under its name).
+DEIDENTIFIERS: tuple[str, ...] = ("rules", "philter_lite", "presidio")
 
 
 def check_name(name: str, known, what: str) -> str:

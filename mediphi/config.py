@@ -13,7 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from mediphi.catalog import EVAL_TASKS, MERGE_EXPERT_METHODS, MERGE_MULTI_METHODS, check_name
+from mediphi.catalog import DEIDENTIFIERS, EVAL_TASKS, MERGE_EXPERT_METHODS, MERGE_MULTI_METHODS, check_name
 
 
 class UserError(Exception):
@@ -124,6 +124,10 @@ class CorpusConfig(Section):
         None, ge=1, description="Read at most this many records (the first ones, in file order)."
     )
     deidentify: bool = True
+    near_dedup: bool | None = Field(
+        None, description="Drop near-duplicates inside this corpus (prepare.near_dup_threshold). None: yes, "
+                          "except icd10cm, whose sibling codes differ by a word or two and are all needed. "
+                          "Copies and eval leaks across corpora are checked either way.")
 
     @model_validator(mode="after")
     def _path_required(self) -> "CorpusConfig":
@@ -136,15 +140,29 @@ class CorpusConfig(Section):
 
 class PrepareSection(Section):
     corpora: list[CorpusConfig] = Field(default_factory=list)
+    deidentifier: str = Field(
+        "rules", description="What scrubs PHI in corpora with deidentify on: rules (built in), philter_lite "
+                             "(the deid extra), presidio (presidio-analyzer and a spaCy model).")
     min_chars: int = Field(40, ge=0)
     max_chars: int = Field(20000, ge=1)
     dedup: bool = True
+    near_dup_threshold: float | None = Field(
+        0.8, gt=0.0, le=1.0,
+        description="MinHash LSH near-duplicates: documents whose word 3-gram Jaccard similarity reaches this "
+                    "are copies, within a corpus and across corpora; one stays (eval first, then corpus order, "
+                    "then doc_id), the others are filtered as near_duplicate, or eval_leak for a train/val copy "
+                    "of an eval document. None: exact copies only (eval leaks are still removed).")
     eval_fraction: float = Field(
         0.1, ge=0.0, lt=1.0, description="Share of each corpus held out for evaluation only."
     )
     val_fraction: float = Field(
         0.05, ge=0.0, lt=1.0, description="Share held out for merge validation."
     )
+
+    @field_validator("deidentifier")
+    @classmethod
+    def _known_deidentifier(cls, v: str) -> str:
+        return check_name(v, DEIDENTIFIERS, "de-identifier")
 
     @field_validator("corpora")
     @classmethod
@@ -175,6 +193,15 @@ def _not_grounded(engine: EngineConfig) -> EngineConfig:
     return engine
 
 
+class PitCorpusSettings(Section):
+    """What one corpus changes of the pit settings: corpora differ in how much of each task a
+    document is worth (an ICD-10-CM code gives short QA facts; an abstract, a title and sections)."""
+
+    tasks: list[Literal["qa", "summary", "entities", "relations"]] | None = None
+    grounded_per_doc: int | None = Field(None, ge=1, le=64)
+    max_docs: int | None = Field(None, ge=1, description="Replaces max_docs_per_corpus for this corpus.")
+
+
 class PitSection(Section):
     teacher: EngineConfig = Field(
         default_factory=EngineConfig,
@@ -189,11 +216,23 @@ class PitSection(Section):
     max_docs_per_corpus: int | None = Field(None, ge=1)
     seq_len: int = Field(256, ge=16)
     doc_max_chars: int = Field(1500, ge=100, description="Documents are cut to this in prompts.")
+    per_corpus: dict[str, PitCorpusSettings] = Field(
+        default_factory=dict, description="Corpus name -> settings that replace the ones above for it.")
 
     @field_validator("fallback_teacher")
     @classmethod
     def _fallback_is_a_model(cls, v: EngineConfig) -> EngineConfig:
         return _not_grounded(v)
+
+    def for_corpus(self, name: str) -> "PitSection":
+        """These settings with the corpus's own (per_corpus) in place."""
+        own = self.per_corpus.get(name)
+        if own is None:
+            return self
+        update = {k: v for k, v in own.model_dump(exclude={"max_docs"}).items() if v is not None}
+        if own.max_docs is not None:
+            update["max_docs_per_corpus"] = own.max_docs
+        return self.model_copy(update=update)
 
 
 class ExpertsSection(Section):
@@ -319,6 +358,9 @@ class EvaluateSection(Section):
         description="Model groups of the run: base, experts (each expert SLERP-merged into the base, as "
                     "the paper reports them), raw_experts (the PIT experts as trained), merged, aligned.",
     )
+    expert_tasks: Literal["all", "own_domain"] = Field(
+        "all", description="own_domain: each expert answers only the tasks of its corpus's domain (what "
+                           "the effect summary compares), which saves the endpoint time of the rest.")
     split: Literal["test", "validation"] = Field(
         "test", description="Offline tasks: which of their two disjoint item sets to score.")
     max_items: int = Field(200, ge=1, description="Items per task (after the few-shot examples).")
@@ -376,6 +418,15 @@ class RunConfig(Section):
     align: AlignSection = Field(default_factory=AlignSection)
     serve: ServeSection = Field(default_factory=ServeSection)
     evaluate: EvaluateSection = Field(default_factory=EvaluateSection)
+
+    @model_validator(mode="after")
+    def _per_corpus_names(self) -> "RunConfig":
+        known = [c.name for c in self.prepare.corpora]
+        unknown = sorted(set(self.pit.per_corpus) - set(known))
+        if unknown and known:
+            raise ValueError(f"pit.per_corpus: no corpus named {', '.join(unknown)} in prepare.corpora "
+                             f"(corpora: {', '.join(known)}); fix the name or drop the entry")
+        return self
 
     # ------------------------------------------------------------------ io
     @classmethod

@@ -1,18 +1,27 @@
 """Per-record cleaning: normalize, de-identify, length-filter; every row leaves with a status.
 
-status is "kept", "filtered" (reason: too_short | too_long; dedup adds duplicate) or
-"quarantined" (the source's problem, e.g. malformed_json). Nothing is dropped here: the stage
-counts and writes every row by its status.
+De-identification (mediphi.prepare.deid, the de-identifier prepare.deidentifier names) covers the
+title, the text and the string values of the meta; a quarantined row's record becomes a scrubbed
+excerpt.
+
+status is "kept", "filtered" (reason: too_short | too_long; dedup adds duplicate, near_duplicate,
+eval_leak) or "quarantined" (the source's problem, e.g. malformed_json). Nothing is dropped here:
+the stage counts and writes every row by its status. A record over RAW_LENGTH_FACTOR x max_chars
+is filtered as too_long on its raw length, before normalization and de-identification.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 import uuid
 from typing import Any
 
+from mediphi.prepare.deid import PHI_KINDS, Deidentifier, get_deidentifier
 from mediphi.prepare.split import assign_split
+
+__all__ = ["PHI_KINDS", "normalize", "text_hash", "deidentify", "deidentify_meta", "excerpt", "clean_record"]
 
 # ----------------------------------------------------------------------------- normalize
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -38,50 +47,77 @@ def text_hash(text: str) -> str:
 
 
 # ----------------------------------------------------------------------------- de-identify
-_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
-          r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
-# (kind, pattern, replacement). Order matters: URLs and e-mails go first (their digits and dots
-# would half-match later patterns), SSNs before phone numbers, labelled record numbers before
-# bare digits. Only explicit dates are scrubbed; a bare year ("in 2019") is not PHI.
-PHI_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
-    ("url", re.compile(r"\b(?:https?://|www\.)[^\s<>\"'\]]*[^\s<>\"'\].,;:!?)]", re.I), "[URL]"),
-    ("email", re.compile(r"\b[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b"), "[EMAIL]"),
-    ("ssn", re.compile(r"\b\d{3}-\d{2}-\d{4}\b"), "[SSN]"),
-    ("mrn", re.compile(r"\b(MRN|medical record(?: number| no\.?)?|patient id|acct(?: no\.?)?|"
-                       r"account(?: number| no\.?)?)(\s*(?:#|:|is)?\s*)[A-Z]{0,3}\d[\w-]{3,}", re.I), r"\1\2[MRN]"),
-    ("phone", re.compile(r"(?<![\w-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}\b"), "[PHONE]"),
-    ("date", re.compile(rf"\b\d{{1,2}}[/-]\d{{1,2}}[/-](?:\d{{4}}|\d{{2}})\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|"
-                        rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b|"
-                        rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}\b"), "[DATE]"),
-    ("name", re.compile(r"\b(Dr|Mr|Mrs|Ms|Miss|Prof)\.?\s+[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?"), r"\1. [NAME]"),
-)
-PHI_KINDS = tuple(kind for kind, _, _ in PHI_PATTERNS)
+# The de-identifiers live in mediphi.prepare.deid; PHI_KINDS and deidentify stay importable here.
+QUARANTINE_EXCERPT_CHARS = 1000
 
 
-def deidentify(text: str) -> tuple[str, dict[str, int]]:
-    """Replace PHI with placeholders ([EMAIL], [PHONE], [DATE], [NAME] ...); count per kind."""
-    counts = {}
-    for kind, pattern, replacement in PHI_PATTERNS:
-        text, counts[kind] = pattern.subn(replacement, text)
-    return text, counts
+def deidentify(text: str, deidentifier: str = "rules") -> tuple[str, dict[str, int]]:
+    """Replace PHI with typed placeholders ([NAME], [DATE], [PHONE] ...); count per kind."""
+    return get_deidentifier(deidentifier).scrub(text)
+
+
+def deidentify_meta(meta: str, deid: Deidentifier) -> tuple[str, dict[str, int]]:
+    """The string values of a record's meta JSON object, scrubbed (keys and numbers stay)."""
+    counts = dict.fromkeys(PHI_KINDS, 0)
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            value, found = deid.scrub(value)
+            for kind, n in found.items():
+                counts[kind] += n
+            return value
+        if isinstance(value, list):
+            return [scrub(v) for v in value]
+        if isinstance(value, dict):
+            return {k: scrub(v) for k, v in value.items()}
+        return value
+
+    obj = json.loads(meta)
+    scrubbed = scrub(obj)
+    return (json.dumps(scrubbed, ensure_ascii=False) if scrubbed != obj else meta), counts
+
+
+def excerpt(record: str, deid: Deidentifier | None, limit: int = QUARANTINE_EXCERPT_CHARS) -> str:
+    """What the quarantine keeps of a record: its beginning, scrubbed, at most `limit` characters.
+
+    The window scrubbed is cut at a space well past `limit`, so no identifier is cut in two (a
+    half phone number would escape the rules) before it is scrubbed and then shortened."""
+    if len(record) > 4 * limit:
+        cut = record.rfind(" ", 2 * limit, 4 * limit)
+        record = record[:cut if cut > 0 else 4 * limit]
+    if deid is not None:
+        record = deid.scrub(record)[0]
+    return record if len(record) <= limit else record[:limit] + " [...]"
 
 
 # ----------------------------------------------------------------------------- one record
+# Normalization shrinks a text only by its whitespace runs and control characters: a raw record this
+# many times over max_chars could come out short enough only if it were mostly padding.
+RAW_LENGTH_FACTOR = 4
+
+
 def clean_record(row: dict[str, Any], corpus: str, deid: bool, min_chars: int, max_chars: int,
-                 eval_fraction: float, val_fraction: float) -> dict[str, Any]:
-    """A raw source row -> a document row with status, reason, text_hash, split, PHI counts."""
+                 eval_fraction: float, val_fraction: float, deidentifier: str = "rules") -> dict[str, Any]:
+    """A raw source row -> a document row with status, reason, text_hash, split, PHI counts.
+
+    With `deid`, title, text and the meta's strings are scrubbed, and a quarantined row keeps a
+    scrubbed excerpt of its record, never the raw record."""
     doc_id = f"{corpus}:{row['source_id']}"
+    scrubber = get_deidentifier(deidentifier) if deid else None
     out = {"row_uid": uuid.uuid4().hex, "doc_id": doc_id, "corpus": corpus, "source_id": row["source_id"],
            "title": "", "text": "", "meta": row["meta"], "split": assign_split(doc_id, eval_fraction, val_fraction),
            "status": "kept", "reason": "", "text_hash": "", "record": row["record"],
-           **{f"phi_{kind}": 0 for kind in PHI_KINDS}}
+           "blank_lines": row.get("blank_lines", 0), **{f"phi_{kind}": 0 for kind in PHI_KINDS}}
     if row["problem"]:
-        return {**out, "status": "quarantined", "reason": row["problem"]}
+        return {**out, "status": "quarantined", "reason": row["problem"], "record": excerpt(row["record"], scrubber)}
+    if len(row["title"]) + len(row["text"]) > RAW_LENGTH_FACTOR * max_chars:
+        return {**out, "status": "filtered", "reason": "too_long"}  # not normalized, not scrubbed: not kept
     title, text = normalize(row["title"]), normalize(row["text"])
-    if deid:
-        title, title_counts = deidentify(title)
-        text, text_counts = deidentify(text)
-        out.update({f"phi_{k}": title_counts[k] + text_counts[k] for k in PHI_KINDS})
+    if scrubber is not None:
+        title, title_counts = scrubber.scrub(title)
+        text, text_counts = scrubber.scrub(text)
+        meta, meta_counts = deidentify_meta(row["meta"], scrubber)
+        out.update({f"phi_{k}": title_counts[k] + text_counts[k] + meta_counts[k] for k in PHI_KINDS}, meta=meta)
     out.update(title=title, text=text, text_hash=text_hash(text))
     if len(text) < max(min_chars, 1):
         out.update(status="filtered", reason="too_short")

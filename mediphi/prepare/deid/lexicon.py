@@ -1,0 +1,171 @@
+"""Word lists the rules decide with: first names, words that are never part of a name, places,
+eponyms, the shapes of labels. Plain data, so the rules module holds only logic."""
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+
+@cache
+def first_names() -> frozenset[str]:
+    """Title-cased first names that are not also common words (see the data file's header)."""
+    text = files("mediphi.prepare.deid").joinpath("data/first_names.txt").read_text(encoding="utf-8")
+    names = {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
+    return frozenset(names - AMBIGUOUS_FIRST_NAMES)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# First names that are also places, eponyms or words a note writes capitalized: no evidence alone.
+AMBIGUOUS_FIRST_NAMES = _words("""
+    America Aurora Austin Barrett Bell Carolina Chad Charlotte Chelsea China Cleveland Dakota Dallas Denver
+    Florence Georgia Grace Graham Homer Hope Houston India Israel Jackson Jordan Kent Kenya Lincoln Madison
+    Mallory Marcus Mercy Orlando Paris Savannah Sterling Sydney Troy Tyler Virginia Wilson Murphy Addison
+    Graves Parkinson Crohn Hodgkin Cushing Down Foley Gram Whipple Nissen Apgar Kaplan Student Bence Jones
+    Austin Flint Gunn Leiden Lyme Rocky Raynaud Kaposi Tourette Alzheimer Guillain Barre Babinski Kernig
+    Brudzinski Hashimoto Wolff White Stevens Johnson Murray Nile Louis Sinai Mount Saint Francis Mayo
+    January February March April May June July August September October November December
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday Christmas Easter Patient Doctor Nurse Baby
+    Blue Cross Shield Medicare Medicaid Tricare Aetna Humana Cigna Kaiser Permanente Valley Lake Ridge
+    German French English Irish Dutch Welsh Scottish Sierra Leone Asia Africa Europe Royal Chase Sage
+""")
+
+TITLES = ("Dr", "DR", "Mr", "MR", "Mrs", "MRS", "Ms", "Mx", "Miss", "Prof", "Doctor", "Dra", "Sr", "Sra", "Srta")
+STRONG_CREDENTIALS = ("MD", "M.D.", "M.D", "RN", "NP", "PhD", "Ph.D.", "PA-C", "MBBS", "MBChB", "FNP", "FNP-BC",
+                      "ANP", "APRN", "ARNP", "DNP", "PharmD", "RPh", "CNM", "CRNA", "LCSW", "LICSW", "MSW", "FACP",
+                      "FACS", "FACC", "FAAP", "DDS", "DMD", "DPM", "DPT", "MPH", "BSN", "MSN", "CNS", "RD", "LPN",
+                      "LVN", "CNA", "RRT", "MA-C")
+WEAK_CREDENTIALS = ("DO", "D.O.", "PA", "MA", "MS", "PT", "OT", "SLP", "NP-C", "RT")
+
+# Words that end or break a run of capitalized words as a name: function words, sentence starters,
+# the words of clinical sections, services and roles, greetings, titles and credentials.
+NOT_NAME = _words("""
+    The A An He She His Her Hers Him They Them Their We Our Us You Your I It Its This That These Those There
+    Here In On At To For From With Without By Of And Or Nor But If When While After Before During Since Until
+    As Per Please No Not Yes All Any Some Each Both New Old Other Another Same Such Very Also Then Than Now
+    Today Tomorrow Yesterday Is Are Was Were Be Been Being Has Have Had Do Does Did Will Would Shall Should May
+    Might Must Can Could One Two Three Four Five Six Seven Eight Nine Ten First Second Third Next Last Prior
+    Patient Patients Pt Pts Name Names Mother Father Sister Brother Son Daughter Wife Husband Family Spouse
+    Partner Friend Caregiver Guardian Proxy Contact Emergency Relative Team Staff Provider Providers
+    History Hospital Hospitals Course Clinic Clinics Center Centre Medical Medicine Health Healthcare Care
+    Cardiology Nephrology Endocrinology Oncology Hematology Neurology Neurosurgery Psychiatry Psychology
+    Pulmonology Pulmonary Gastroenterology Rheumatology Urology Dermatology Ophthalmology Otolaryngology ENT
+    Radiology Pathology Pharmacy Anesthesia Anesthesiology Surgery Surgical Orthopedics Orthopaedics
+    Pediatrics Obstetrics Gynecology OB GYN Geriatrics Palliative Hospice Infectious Disease Diseases ID
+    Internal Family General Primary Urgent Intensive Critical ICU MICU SICU CCU NICU PICU ED ER OR PACU
+    Department Dept Division Service Services Unit Units Floor Ward Room Bed Bay Wing Lab Labs Laboratory
+    Social Work Worker Case Management Manager Nursing Nurses Therapy Therapist Physical Occupational Speech
+    Nutrition Dietitian Chaplain Interpreter Heart Failure Lung Kidney Liver Transplant Wound Pain Sleep
+    Diabetes Vascular Stroke Trauma Burn Cancer Imaging Echo Cath Dialysis Infusion Rehab Rehabilitation
+    Attending Resident Residents Fellow Intern Physician Physicians Surgeon Consultant Consult Consults
+    Practitioner Clinician Assistant Technician Tech Student Students Doctor Doctors Nurse Practitioners
+    Signed Electronically Dictated Transcribed Reviewed Verified Approved Authenticated Cosigned Entered
+    Ordering Ordered Referring Referred Reading Read Performed Interpreted Author Sender Recipient
+    Dear Hi Hello Hey Thanks Thank Sincerely Regards Best Respectfully Cordially Warmly Cheers Greetings
+    Dr Mr Mrs Ms Mx Miss Prof Sr Jr II III IV MD DO RN NP PA PhD MBBS PharmD DDS LPN CNA PT OT MS MA RD
+    Diagnosis Diagnoses Assessment Plan Plans Impression Impressions Findings Finding Exam Examination
+    Evaluation Review Systems System Physical Medications Medication Meds Allergies Allergy Vitals Vital
+    Signs Results Result Report Reports Note Notes Summary Discharge Discharged Admission Admitted Admit
+    Transfer Transferred Follow Followup Return Returned Continue Continued Start Started Stop Stopped Take
+    Taking Give Given Hold Held Increase Decrease Resume Denies Denied Reports Reported Complains Presents
+    Presented Seen Status Post Pre Chief Complaint Present Illness HPI ROS PMH PSH FH SH Social Past
+    Surgical Procedure Procedures Operation Operative Indication Indications Comparison Technique Impression
+    Subject Re RE Regarding Sent Date Time Age Sex Gender DOB MRN SSN Phone Fax Email Address Tel Cell
+    Home Mobile Work Office Pager Insurance Policy Member Group Account Acct Visit Encounter Admission
+    Street St Avenue Ave Road Rd Boulevard Blvd Lane Ln Drive Court Ct Way Place Pl Suite Ste Apt Box
+    North South East West Northeast Northwest Southeast Southwest Central Upper Lower Left Right Bilateral
+    Acute Chronic Severe Mild Moderate Normal Abnormal Negative Positive Stable Unstable Improved Worse
+    Blood Pressure Heart Rate Temp Temperature Weight Height BMI Pulse Oxygen Saturation Glucose
+    Type Stage Grade Class Level Score Scale Total Daily Weekly Monthly Yearly Morning Evening Night
+    January February March April May June July August September October November December
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec
+    Christmas Thanksgiving Easter Holiday Covid COVID Coronavirus Influenza Flu
+    Yes No None Unknown Other Unremarkable Noted Normal Denies Appears Well Alert Oriented
+    County Parish Borough Township City Town Village State Country Zip Code
+    Western Eastern Northern Southern Central Midwestern Southwestern Northeastern Northwestern Southeastern
+""")
+
+US_STATES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
+    "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia", "FL": "Florida", "GA": "Georgia",
+    "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
+    "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts",
+    "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana",
+    "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico",
+    "NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma",
+    "OR": "Oregon", "PA": "Pennsylvania", "PR": "Puerto Rico", "RI": "Rhode Island", "SC": "South Carolina",
+    "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
+    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+}
+# State codes that are also credentials, words or abbreviations in notes (MD, PA, MS, OR, IN ...):
+# after a capitalized word they say "city" only after a comma, or with a ZIP code after them.
+AMBIGUOUS_STATE_CODES = frozenset({"MD", "PA", "MA", "MS", "ME", "OR", "IN", "OK", "HI", "DE", "CO", "LA", "ID",
+                                   "OH", "AL", "DC", "PR"})
+# Of those, the ones that are credentials too: "Smith, MD" is a name (the credential rule scrubs it).
+CREDENTIAL_STATE_CODES = frozenset({"MD", "PA", "MA", "MS"})
+# States and countries are not identifying (Safe Harbor keeps states): "lives in Ohio" stays.
+COUNTRIES_AND_REGIONS = _words("""
+    America USA US United States Canada Mexico Brazil Argentina Colombia Peru Chile Venezuela Cuba Haiti
+    Jamaica Guatemala Honduras Salvador Nicaragua Dominican Republic Puerto Rico England Britain UK
+    Scotland Wales Ireland France Germany Spain Portugal Italy Greece Poland Russia Ukraine Sweden Norway
+    Denmark Finland Netherlands Belgium Switzerland Austria Hungary Romania Turkey Israel Egypt Morocco
+    Nigeria Ghana Kenya Ethiopia Somalia Sudan Congo Uganda Senegal Cameroon Tanzania Africa Europe Asia
+    India Pakistan Bangladesh Nepal China Japan Korea Vietnam Thailand Cambodia Laos Philippines Indonesia
+    Malaysia Singapore Australia Zealand Iran Iraq Syria Lebanon Jordan Afghanistan Yemen Saudi Arabia
+    Emirates Qatar Caribbean Asia Middle East Latin Central South North West East Midwest
+    Trinidad Tobago Guinea Niger Chad Georgia Jamaica Barbados Bahamas Bermuda Antigua Dominica Grenada
+""")
+STREET_TYPES = ("Street", "St", "Avenue", "Ave", "Av", "Road", "Rd", "Boulevard", "Blvd", "Lane", "Ln", "Drive",
+                "Dr", "Court", "Ct", "Way", "Place", "Pl", "Terrace", "Ter", "Circle", "Cir", "Parkway", "Pkwy",
+                "Highway", "Hwy", "Square", "Sq", "Trail", "Trl", "Plaza", "Plz", "Alley", "Pike", "Turnpike",
+                "Loop", "Crescent", "Expressway", "Expy", "Freeway", "Fwy", "Causeway", "Row", "Path")
+UNIT_WORDS = ("Apt", "Apartment", "Unit", "Suite", "Ste", "Floor", "Fl", "Bldg", "Building", "Rm", "Room", "Lot")
+FACILITY_KEYWORDS = ("Hospitals", "Hospital", "Medical Center", "Medical Centre", "Health Center", "Health Centre",
+                     "Healthcare Center", "Health Care Center", "Health System", "Health Sciences Center",
+                     "Clinic", "Infirmary", "Hospice", "Nursing Home", "Skilled Nursing Facility", "Nursing Facility",
+                     "Nursing and Rehabilitation Center", "Rehabilitation Center", "Rehabilitation Hospital",
+                     "Rehabilitation Institute", "Rehab Center", "Cancer Center", "Cancer Institute", "Urgent Care",
+                     "Surgery Center", "Surgical Center", "Assisted Living", "Medical Group", "Medical Associates",
+                     "Care Center", "Sanatorium", "Sanitarium", "Heart Institute", "Eye Institute")
+# Health systems known by a name without any of those words.
+KNOWN_FACILITIES = ("Kaiser Permanente", "Johns Hopkins", "Mass General", "Intermountain Healthcare", "Geisinger",
+                    "Sutter Health", "Ochsner", "Cedars-Sinai", "Northwell Health", "NYU Langone", "Mass Eye and Ear",
+                    "Dartmouth-Hitchcock", "Yale New Haven", "Penn Medicine", "UCSF Health", "Stanford Health Care",
+                    "Atrium Health", "Advocate Aurora", "Banner Health", "Providence Health", "Ascension Health",
+                    "Baylor Scott & White", "Spectrum Health", "Henry Ford Health", "Hackensack Meridian")
+# Capitalized words before a facility keyword that name a service, not a place: "Heart Failure Clinic".
+SERVICE_WORDS = NOT_NAME | _words("""
+    Anticoagulation Coumadin Warfarin Allergy Asthma Breast Spine Hand Foot Eye Ear Nose Throat Travel
+    Memory Movement Disorders Epilepsy Headache Weight Obesity Bariatric Lipid Hypertension Fertility
+    Prenatal Women's Men's Children's Pediatric Adult Senior Geriatric Community Local Outside Outpatient
+    Inpatient Walk-In Walk Same-Day Day Student Employee Veterans VA Free Mobile Virtual Tele Telehealth
+    Brief Previous Current This That Our Your Their His Her Its University Teaching Regional County City
+    State Federal National Private Public Psychiatric Behavioral Mental Addiction Methadone Dental TB STD
+    HIV Sexual Transgender Gender Lactation Genetics Genetic Research Clinical Trials Specialty Multi
+    Multidisciplinary Comprehensive Integrated Primary Care Heart Failure Kidney Liver Lung Stone Wound
+""")
+# Capitalized words after which a word is an eponym, not a person: "Parkinson disease", "Murphy sign".
+EPONYM_NOUNS = ("disease", "Disease", "syndrome", "Syndrome", "sign", "signs", "Sign", "palsy", "lymphoma",
+                "sarcoma", "phenomenon", "test", "procedure", "operation", "reflex", "triad", "criteria",
+                "classification", "scale", "Scale", "score", "esophagus", "thyroiditis", "dementia", "ulcer",
+                "fracture", "maneuver", "manoeuvre", "murmur", "node", "nodes", "point", "pupil", "tumor", "tumour",
+                "catheter", "stain", "fundoplication", "encephalitis", "fever", "virus", "protein", "pattern",
+                "tear", "law", "equation", "formula", "body", "bodies", "cell", "cells", "granules", "lines",
+                "position", "needle", "tube", "classification", "staging", "method", "index", "coefficient",
+                "distribution", "curve", "analysis", "regression", "model", "type", "variant", "spots", "nodule",
+                "nodules", "space", "duct", "canal", "gland", "glands", "ligament", "membrane", "sheath", "plexus",
+                "hernia", "diverticulum", "anomaly", "malformation", "aneurysm", "angina", "contracture", "cyst",
+                "diet", "solution", "agar", "units", "unit", "repair", "shunt", "valve", "bypass", "incision",
+                "addition", "reaction", "rearrangement", "synthesis", "condensation", "cyclization", "effect")
+EPONYM_PHRASES = ("Austin Flint", "Marcus Gunn", "Graham Steell", "Bence Jones", "Argyll Robertson", "Mallory-Weiss",
+                  "Stevens-Johnson", "Wolff-Parkinson-White", "Guillain-Barre", "Guillain-Barré", "Factor V Leiden",
+                  "Rocky Mountain", "West Nile", "Lou Gehrig", "Charcot-Marie-Tooth", "Creutzfeldt-Jakob",
+                  "Kaplan-Meier", "Mann-Whitney", "Hosmer-Lemeshow", "Bland-Altman", "Roux-en-Y", "Swan-Ganz",
+                  "Glasgow Coma", "Kerley B", "Osler-Weber-Rendu", "Peutz-Jeghers", "Ehlers-Danlos",
+                  "Brown-Sequard", "Brown-Séquard", "Dandy-Walker", "Arnold-Chiari", "Zollinger-Ellison",
+                  "Jarisch-Herxheimer", "Budd-Chiari", "Lesch-Nyhan", "Prader-Willi", "Sister Mary Joseph",
+                  "Hodgkin", "Non-Hodgkin", "Cheyne-Stokes", "Wernicke-Korsakoff", "Legg-Calve-Perthes",
+                  "Osgood-Schlatter", "Tommy John", "Fitz-Hugh-Curtis", "Klippel-Trenaunay", "Sturge-Weber",
+                  "Von Willebrand", "von Willebrand", "Whipple", "Apgar", "Gram", "Monte Carlo")

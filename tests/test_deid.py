@@ -1,0 +1,234 @@
+"""De-identification: each PHI kind caught with its placeholder, clinical text left alone, metadata
+and quarantined records scrubbed, the config's name checked, the evaluation set sound and the
+built-in rules above the goals on it. No Ray, no model."""
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from mediphi.prepare.deid import (PHI_KINDS, PLACEHOLDERS, REGISTRY, DeidentifierUnavailable, PhiSpan, apply_spans,
+                                  get_deidentifier)
+from mediphi.prepare.deid.evalset import NEGATIVE_SENTENCES, eval_documents
+from mediphi.prepare.deid.evaluate import evaluate, score_document
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return get_deidentifier("rules")
+
+
+# kind -> (text, the identifier in it); forms beyond the evaluation set's where possible
+POSITIVES = {
+    "name": [("Patient: John Smith presented with chest pain.", "John Smith"),
+             ("Seen by Smith, John in clinic.", "Smith, John"),
+             ("NAME: SMITH, JOHN A", "SMITH, JOHN A"),
+             ("Dr. Okonkwo reviewed the films.", "Okonkwo"),
+             ("Electronically signed by Priya Raghunathan, MD on rounds.", "Priya Raghunathan"),
+             ("Thanks,\nEsperanza", "Esperanza"),
+             ("Her daughter Ngozi was at the bedside.", "Ngozi"),
+             ("Margaret Whitfield is a 71-year-old woman.", "Margaret Whitfield"),
+             ("Mrs. O'Brien-Walsh called.", "O'Brien-Walsh"),
+             ("Consulted Dr Anand Krishnamurthy who agreed.", "Anand Krishnamurthy"),
+             ("Dear Ms. Delacroix,", "Delacroix")],
+    "date": [("Admitted 03/04/2021.", "03/04/2021"), ("DOB 2/9/57", "2/9/57"), ("on 2021-03-04", "2021-03-04"),
+             ("March 4, 2021", "March 4, 2021"), ("seen 4 Mar 2021", "4 Mar 2021"), ("04-MAR-2021", "04-MAR-2021"),
+             ("last visit Sept. 12th", "Sept. 12th"), ("since March 2019", "March 2019"), ("in 11/2020", "11/2020"),
+             ("dated 12.25.2020", "12.25.2020"), ("surgery on 7/14", "7/14"), ("the 3rd of June, 2019", "3rd of June, 2019")],
+    "age": [("a 92-year-old man", "92"), ("age 93", "93"), ("aged 95", "95"), ("91 yo F", "91"), ("100 y/o", "100"),
+            ("ninety-two years old", "ninety-two"), ("a woman in her 90s", "90s"), ("Age: 104", "104")],
+    "phone": [("call (617) 555-0123", "(617) 555-0123"), ("617.555.0123", "617.555.0123"), ("617 555 0123", "617 555 0123"),
+              ("+1 617-555-0123", "+1 617-555-0123"), ("Fax: 617/555-0199", "617/555-0199"),
+              ("1-800-555-0199 ext. 42", "1-800-555-0199 ext. 42"), ("Pager 4-4821", "4-4821"),
+              ("+44 20 7946 0958", "+44 20 7946 0958"), ("Tel: 6175550123", "6175550123")],
+    "email": [("mail jane.doe@example.org today", "jane.doe@example.org"), ("J_DOE+notes@mail.hospital.co.uk",
+                                                                            "J_DOE+notes@mail.hospital.co.uk")],
+    "url": [("see https://portal.example.org/x?id=3.", "https://portal.example.org/x?id=3"), ("www.example.com", "www.example.com"),
+            ("log in at example.org", "example.org"), ("mychart.bostonhealth.org/login", "mychart.bostonhealth.org/login")],
+    "ip": [("from 192.168.10.23", "192.168.10.23"), ("host 2001:db8:85a3::8a2e:370:7334", "2001:db8:85a3::8a2e:370:7334"),
+           ("fe80::1ff:fe23:4567:890a", "fe80::1ff:fe23:4567:890a")],
+    "ssn": [("SSN 123-45-6789", "123-45-6789"), ("ssn: 123 45 6789", "123 45 6789"), ("123.45.6789", "123.45.6789"),
+            ("Social Security Number: 123456789", "123456789")],
+    "mrn": [("MRN: 00123456", "00123456"), ("Medical record no. A-778812", "A-778812"), ("MR# 772301", "772301"),
+            ("patient ID: PT-448812", "PT-448812")],
+    "id": [("Account #: 7781234501", "7781234501"), ("Member ID XKB123456789", "XKB123456789"),
+           ("Encounter no. E12345678", "E12345678"), ("license plate 7ABC123", "7ABC123"), ("NPI: 1234567893", "1234567893"),
+           ("Medicare ID 1EG4-TE5-MK73", "1EG4-TE5-MK73"), ("Serial number: SN-88213-XK", "SN-88213-XK")],
+    "address": [("lives at 1234 Oak Street", "1234 Oak Street"), ("12 West 34th St., Apt 4B", "12 West 34th St., Apt 4B"),
+                ("PO Box 4456", "PO Box 4456"), ("Suite 210", "Suite 210"), ("77 Massachusetts Ave NW", "77 Massachusetts Ave NW")],
+    "location": [("Boston, MA 02115", "Boston"), ("St. Louis, Missouri", "St. Louis"), ("lives in Worcester with", "Worcester"),
+                 ("SALT LAKE CITY, UT 84101", "SALT LAKE CITY"), ("Suffolk County", "Suffolk County")],
+    "zip": [("Boston, MA 02115", "02115"), ("Zip code: 30301-1234", "30301-1234"), ("Dover, DE 19901", "19901")],
+    "facility": [("transferred to St. Mary's Hospital", "St. Mary's Hospital"),
+                 ("Mercy Medical Center ED", "Mercy Medical Center"),
+                 ("records from Hospital of the University of Pennsylvania", "Hospital of the University of Pennsylvania"),
+                 ("Cedar Ridge Nursing Home", "Cedar Ridge Nursing Home")],
+}
+
+
+@pytest.mark.parametrize("kind,text,value", [(k, t, v) for k, cases in POSITIVES.items() for t, v in cases])
+def test_each_kind_is_caught_with_its_placeholder(rules, kind, text, value):
+    scrubbed, counts = rules.scrub(text)
+    for token in value.replace(",", " ").split():
+        assert token.strip(".") not in scrubbed.split() or not any(c.isalnum() for c in token), (token, scrubbed)
+    assert value not in scrubbed, scrubbed
+    assert PLACEHOLDERS[kind] in scrubbed, scrubbed
+    assert counts[kind] >= 1
+
+
+@pytest.mark.parametrize("text", NEGATIVE_SENTENCES + [
+    "in 2019 she was well", "between 2018-2020", "a 67-year-old man", "aged 89", "89 yo", "age 45",
+    "He is 88 years old.", "BP 120/80", "Apgar 8/9", "take 1/2 tab", "E11.9", "Hodgkin lymphoma", "Down syndrome",
+    "HISTORY OF PRESENT ILLNESS:", "INR 2.3 on 5 mg warfarin", "Temp 101.2 F", "Lives in Ohio.", "MS flare",
+    "Heart Failure Clinic", "the Emergency Department", "Brief Hospital Course:", "Grace period", "May improve"])
+def test_clinical_text_without_phi_survives_unchanged(rules, text):
+    assert rules.scrub(text)[0] == text
+
+
+def test_old_prepare_note_is_scrubbed_as_before(rules):
+    # tests/test_prepare.py plants this note in its user corpus and checks these placeholders and kinds.
+    note = ("Patient seen by Dr. Alice Smith on 03/14/2021 for follow-up of type 2 diabetes. "
+            "Contact alice.smith@example.org or (555) 123-4567. SSN 123-45-6789, MRN: 00123456. "
+            "Portal: https://portal.example.org/records/77 has the lab results.")
+    text, counts = rules.scrub(note)
+    for placeholder in ("[NAME]", "[DATE]", "[EMAIL]", "[PHONE]", "[SSN]", "[MRN]", "[URL]"):
+        assert placeholder in text
+    for phi in ("Alice", "Smith", "03/14/2021", "alice.smith@example.org", "555", "123-45-6789", "00123456",
+                "portal.example.org"):
+        assert phi not in text
+    assert "type 2 diabetes" in text and "lab results" in text
+    assert all(counts[k] >= 1 for k in ("name", "date", "email", "phone", "ssn", "mrn", "url"))
+
+
+def test_clean_keeps_its_old_names():
+    from mediphi.prepare import clean
+
+    assert clean.PHI_KINDS == PHI_KINDS and "name" in clean.PHI_KINDS
+    text, counts = clean.deidentify("Dr. Alice Smith, 03/14/2021")
+    assert text == "Dr. [NAME], [DATE]" and counts["name"] == counts["date"] == 1
+
+
+def test_spans_merge_and_count_once():
+    text, counts = apply_spans("Mercy Medical Center", [PhiSpan(0, 13, "name"), PhiSpan(0, 20, "facility")])
+    assert text == "[FACILITY]" and counts["facility"] == 1 and counts["name"] == 0
+
+
+def _raw(**kw):
+    row = {"source_id": "n1", "title": "", "text": "", "meta": "{}", "problem": "", "record": "", "blank_lines": 0}
+    return {**row, **kw}
+
+
+def test_title_text_and_meta_strings_are_scrubbed():
+    from mediphi.prepare.clean import clean_record
+
+    meta = json.dumps({"file": "notes.jsonl", "line": 3, "author": "Dr. Alice Smith",
+                       "tags": ["follow-up", "call 617-555-0123"], "nested": {"email": "a.smith@example.org"}})
+    row = _raw(title="Visit of John Smith", text="Seen by Dr. Alice Smith on 03/14/2021; doing well on metformin "
+               "500 mg.", meta=meta)
+    out = clean_record(row, "notes", True, 10, 1000, 0.1, 0.1)
+    assert out["status"] == "kept"
+    assert "Smith" not in out["title"] + out["text"] + out["meta"]
+    assert "617-555-0123" not in out["meta"] and "a.smith@example.org" not in out["meta"]
+    meta_out = json.loads(out["meta"])
+    assert meta_out["file"] == "notes.jsonl" and meta_out["line"] == 3 and meta_out["author"] == "Dr. [NAME]"
+    assert out["phi_name"] >= 3 and out["phi_phone"] == 1 and out["phi_email"] == 1 and out["phi_date"] == 1
+    # without de-identification nothing is touched
+    raw = clean_record(row, "notes", False, 10, 1000, 0.1, 0.1)
+    assert raw["meta"] == meta and "Smith" in raw["text"]
+
+
+def test_quarantined_records_keep_a_scrubbed_excerpt():
+    from mediphi.prepare.clean import QUARANTINE_EXCERPT_CHARS, clean_record
+
+    record = '{"id": "n4", "text": "Mr. John Smith, SSN 123-45-6789, call 617-555-0123 ' + "x " * 3000 + 'Dr. Lee'
+    out = clean_record(_raw(problem="malformed_json: notes.jsonl line 4: Unterminated string", record=record),
+                       "notes", True, 10, 1000, 0.1, 0.1)
+    assert out["status"] == "quarantined" and out["reason"].startswith("malformed_json")
+    for phi in ("Smith", "123-45-6789", "617-555-0123"):
+        assert phi not in out["record"]
+    assert out["record"].startswith('{"id": "n4", "text": "Mr. [NAME], SSN [SSN]')
+    assert len(out["record"]) <= QUARANTINE_EXCERPT_CHARS + 10 and out["record"].endswith("[...]")
+    # what tests/test_prepare.py checks of its quarantine survives
+    short = clean_record(_raw(problem="malformed_json: x", record='{"id": "n04", "text": "unterminated'),
+                         "notes", True, 10, 1000, 0.1, 0.1)
+    assert '"unterminated' in short["record"]
+
+
+def test_duplicate_id_quarantine_is_an_excerpt():
+    from mediphi.prepare.clean import QUARANTINE_EXCERPT_CHARS
+    from mediphi.prepare.dedup import apply_verdict
+
+    row = {"row_uid": "u1", "title": "t", "text": "word " * 2000, "meta": "{}", "record": "", "status": "kept",
+           "reason": ""}
+    out = apply_verdict(row, {"u1": ("quarantined", "duplicate_id: another record has this id")})
+    assert out["status"] == "quarantined" and len(out["record"]) <= QUARANTINE_EXCERPT_CHARS + 10
+
+
+def test_config_checks_the_deidentifier_name():
+    from mediphi.catalog import DEIDENTIFIERS
+    from mediphi.config import ConfigError, RunConfig
+
+    assert RunConfig.from_dict({}).prepare.deidentifier == "rules"
+    assert RunConfig.from_dict({"prepare": {"deidentifier": "philter_lite"}}).prepare.deidentifier == "philter_lite"
+    with pytest.raises(ConfigError, match=r"prepare\.deidentifier: unknown de-identifier 'regex'; known: rules"):
+        RunConfig.from_dict({"prepare": {"deidentifier": "regex"}})
+    assert set(REGISTRY) == set(DEIDENTIFIERS)  # the registry and the catalog agree both ways
+
+
+def test_a_missing_optional_package_is_a_clear_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "philter_lite", None)  # import fails as if not installed
+    monkeypatch.setitem(sys.modules, "presidio_analyzer", None)
+    get_deidentifier.cache_clear()
+    try:
+        with pytest.raises(DeidentifierUnavailable, match=r"pip install -e '\.\[deid\]'"):
+            get_deidentifier("philter_lite")
+        with pytest.raises(DeidentifierUnavailable, match="pip install presidio-analyzer"):
+            get_deidentifier("presidio")
+        with pytest.raises(KeyError, match="known: rules"):
+            get_deidentifier("nope")
+    finally:
+        get_deidentifier.cache_clear()
+
+
+def test_evaluation_set_is_deterministic_and_its_spans_hold():
+    docs = eval_documents()
+    assert [d.text for d in docs] == [d.text for d in eval_documents()]
+    planted = [p for d in docs for p in d.phi]
+    assert len(planted) >= 300
+    for d in docs:
+        for p in d.phi:
+            assert d.text[p.start:p.end] == p.value and p.kind in PHI_KINDS
+    kinds = {k: sum(p.kind == k for p in planted) for k in PHI_KINDS if k != "other"}
+    assert min(kinds.values()) >= 20, kinds
+    assert sum(not d.phi for d in docs) >= 20  # clean notes, for over-scrubbing
+    assert {d.genre for d in docs} >= {"discharge_summary", "radiology_report", "progress_note", "portal_message",
+                                       "referral_letter"}
+
+
+def test_scoring_counts_partial_catches_as_misses():
+    doc = eval_documents()[0]
+    p = doc.phi[0]
+    whole, _ = score_document(doc, [PhiSpan(p.start, p.end, p.kind)])
+    half, _ = score_document(doc, [PhiSpan(p.start, p.start + 1, p.kind)])
+    assert (p.kind, p.value) not in whole.missed and (p.kind, p.value) in half.missed
+    _, tally = score_document(doc, [PhiSpan(0, 9, "name")])  # "DISCHARGE": not PHI
+    assert tally["predicted"]["name"] == 1 and tally["correct"]["name"] == 0
+
+
+def test_rules_reach_the_goals_on_the_evaluation_set(rules):
+    r = evaluate(rules)
+    assert r["recall"] >= 0.98 and r["precision"] >= 0.90, (r["recall"], r["precision"])
+    for kind, s in r["per_kind"].items():
+        # facility: names without Hospital, Clinic ... in them ("Hopkins Bayview") are beyond rules;
+        # the set plants two such on purpose.
+        assert s["recall"] is None or s["recall"] >= (0.90 if kind == "facility" else 0.95), (kind, s)
+    assert r["changed_clean_docs"] == 0
+
+
+def test_long_adversarial_runs_are_scrubbed(rules):
+    # Linear-time patterns: these runs used to be the slow cases of careless regexes. (No time limit
+    # here; benchmarks/deid.py times a 1 MB line.)
+    for unit in ("a", "1", ".", "@", "a.", "1.", "a@", "Aa ", "1 ", "Dr. ", "John Smith "):
+        text = unit * (20_000 // len(unit))
+        assert len(rules.scrub(text)[0]) > 0
