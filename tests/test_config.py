@@ -56,3 +56,19 @@ def test_section_hash_tracks_only_its_sections():
     b = RunConfig.load(REPO / "configs" / "test.yaml", ["evaluate.max_items=99"])
     assert a.section_hash("prepare", "pit") == b.section_hash("prepare", "pit")
     assert a.section_hash("evaluate") != b.section_hash("evaluate")
+
+
+def test_pit_per_corpus_settings_replace_the_shared_ones():
+    from mediphi.config import ConfigError, RunConfig
+
+    corpora = [{"name": "codes", "kind": "icd10cm"}, {"name": "papers", "kind": "pubmed"}]
+    cfg = RunConfig.from_dict({"prepare": {"corpora": corpora}, "pit": {
+        "tasks": ["qa", "summary"], "grounded_per_doc": 4, "max_docs_per_corpus": 100,
+        "per_corpus": {"codes": {"tasks": ["qa"], "max_docs": 7}}}})
+    codes, papers = cfg.pit.for_corpus("codes"), cfg.pit.for_corpus("papers")
+    assert (codes.tasks, codes.grounded_per_doc, codes.max_docs_per_corpus) == (["qa"], 4, 7)
+    assert (papers.tasks, papers.max_docs_per_corpus) == (["qa", "summary"], 100)
+    with pytest.raises(ConfigError, match=r"pit\.per_corpus: no corpus named cods .*fix the name"):
+        RunConfig.from_dict({"prepare": {"corpora": corpora}, "pit": {"per_corpus": {"cods": {"tasks": ["qa"]}}}})
+    with pytest.raises(ConfigError, match=r"pit\.per_corpus\.codes\.tasks"):
+        RunConfig.from_dict({"prepare": {"corpora": corpora}, "pit": {"per_corpus": {"codes": {"tasks": ["quiz"]}}}})

@@ -207,6 +207,51 @@ def test_resumes_per_model_and_task(evaluated):
     assert after["results"] == before["results"]  # greedy decoding: the redone pair scores the same
 
 
+STUDIED = ["A01.02", "B20", "C50.911", "E10.9", "G40.909", "I21.4", "J44.1", "K35.80", "L40.0", "M17.11",
+           "N18.4", "O24.410", "R07.9", "S72.001A", "Z79.4", "D50.9"]
+
+
+def test_knowledge_items_ask_about_studied_codes_and_experts_answer_their_domain(evaluated, tmp_path):
+    """icd10cm_mc_studied asks about the train documents PIT turned into task data (not the other
+    train documents); with expert_tasks own_domain the ICD expert answers only ICD tasks."""
+    import simple_icd_10_cm as cm
+
+    from mediphi import evaluate
+    from mediphi.runs import RunDir, write_manifest
+
+    config = evaluated["config"].model_copy(deep=True)
+    config.run.run_dir = str(tmp_path / "run")
+    config.evaluate.tasks = ["icd10cm_mc_studied", "pubmed_title"]
+    config.evaluate.expert_tasks = "own_domain"
+    config.evaluate.mc_scoring = ["loglikelihood"]
+    config.evaluate.max_items = 20
+    rd = RunDir(config.run.run_dir)
+    train = [_icd_doc(c, cm.get_description(c), "train") for c in STUDIED]
+    studied = {d["doc_id"] for d in train[:12]}  # the last four train documents PIT did not use
+    corpora = {"icd10cm": {"train": _write(train, tmp_path / "icd" / "train"),
+                           "eval": _write([_icd_doc(*ICD[0], "eval")], tmp_path / "icd" / "eval")},
+               "pubmed": {"eval": _write([_pubmed_doc(i, t, "eval") for i, t in enumerate(TITLES)],
+                                         tmp_path / "pubmed" / "eval")}}
+    task_data = tmp_path / "pit" / "icd10cm"
+    _write([{"doc_id": d, "corpus": "icd10cm", "task": "qa", "prompt": "q", "response": "a"} for d in sorted(studied)],
+           task_data)
+    write_manifest(rd, "prepare", {"corpora": corpora, "quarantine": str(tmp_path / "q")})
+    write_manifest(rd, "pit", {"task_data": {"icd10cm": str(task_data)}})
+    write_manifest(rd, "serve", evaluated["serve"]["outputs"])
+    evaluate.run(config, rd)
+
+    out = rd.stage_dir("evaluate")
+    items = [json.loads(x) for x in (out / "items" / "icd10cm_mc_studied.jsonl").read_text().splitlines()]
+    assert items and {f"icd10cm:{it['code']}" for it in items} <= studied
+    assert (out / "predictions" / "expert-icd10cm" / "icd10cm_mc_studied.jsonl").is_file()
+    assert not (out / "predictions" / "expert-icd10cm" / "pubmed_title.jsonl").exists()
+    assert (out / "predictions" / "merged" / "pubmed_title.jsonl").is_file()
+    report = json.loads((out / "report.json").read_text())
+    assert set(report["results"]["expert-icd10cm"]) == {"icd10cm_mc_studied"}
+    assert report["tasks"]["icd10cm_mc_studied"]["tests"] == "knowledge"
+    assert report["effect"]["experts"]["icd10cm"]["tasks"] == ["icd10cm_mc_studied"]
+
+
 def test_a_dead_endpoint_fails_fast_with_the_fix(tiny_config, tiny_llama, tmp_path):
     """evaluate.endpoint overrides the run's endpoint; one that does not answer is named with the fix."""
     from mediphi import evaluate

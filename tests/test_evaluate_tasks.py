@@ -82,6 +82,34 @@ def test_icd_mc_items_follow_medconceptsqa(icd_docs):
             assert cm.get_parent(c) == cm.get_parent(hard["code"]) or c == cm.get_parent(cm.get_parent(hard["code"]))
 
 
+def test_icd_mc_studied_asks_about_studied_codes_never_in_training_words():
+    """The knowledge test asks MedConceptsQA's question about codes PIT taught (train documents);
+    no grounded training example, PIT or MediFlow, asks that question or shows its options."""
+    import numpy as np
+
+    from mediphi.grounded import icd
+    from mediphi.pit.grounded import grounded_rows
+    from mediphi.synthesize.grounded import BUILDERS
+    from mediphi.prepare.sources import icd_document, icd_leaf_codes
+
+    studied = [dict(icd_document(c), doc_id=f"icd10cm:{c}", corpus="icd10cm", split="train")
+               for c in icd_leaf_codes(90)]
+    items = _load("icd10cm_mc_studied", studied=lambda kind: studied if kind == "icd10cm" else [])
+    codes = {json.loads(d["meta"])["code"] for d in studied}
+    assert len(items) >= 20 and {it["code"] for it in items} <= codes
+    assert _load("icd10cm_mc_studied") == []  # nothing studied, nothing asked
+    training = [r["prompt"] + "\n" + r["response"] for d in studied
+                for r in grounded_rows(d, "icd10cm", ["qa", "summary", "entities", "relations"], per_doc=64,
+                                       doc_max_chars=4000, seed=0)]
+    rng = np.random.default_rng(0)
+    training += [f"{ex.instruction}\n{ex.input}\n{ex.output}" for d in studied for b in BUILDERS
+                 if b.source == "icd10cm" and (ex := b.build(icd.parse(d), rng, 4000)) is not None]
+    assert training and not any("medical code" in t or "\nA. " in t for t in training)
+    for it in items:
+        question = it["messages"][-1]["content"]
+        assert all(question.split("\n")[0] not in t for t in training)
+
+
 def test_offline_splits_are_disjoint_and_stable(icd_docs):
     for name in ("icd10cm_mc_medium", "icd10cm_coding", "abbreviation_expansion", "medication_extraction"):
         test = _load(name, icd_docs)
@@ -246,4 +274,40 @@ def test_effect_summary_names_each_claim_with_its_interval():
     assert e["merged_kept"] == pytest.approx(round(e["merged_gain"]["mean"] / e["gain"]["mean"], 4))
     assert e["goal_merged_keeps_80pct"] == (e["merged_kept"] >= 0.8)
     assert eff["aligned_vs_merged"]["mean"] == 0.0 and eff["goal_aligned_not_worse"] is True
+    assert e["raw_gain"]["mean"] == 0.0 and not e["raw_gain"]["significant"]  # the raw expert is the base here
+    assert set(e["per_task"]) == {"mc"} and e["per_task"]["mc"]["gain"] == e["gain"]
+
+    from mediphi.evaluate.report import effect_lines
+
+    assert not any("inside the noise" in line for line in effect_lines(eff))
+    same = {m: values["base"] for m in ("base", "expert-codes", "merged", "aligned")}
+    noise = summarize_effect(same, tasks, {"codes": "icd10cm"}, dict(samples=200, confidence=0.95, seed=0))
+    assert any("Every claim above is inside the noise" in line for line in effect_lines(noise))
     assert summarize_effect({"merged": values["merged"]}, tasks, {}, dict(samples=100)) is None
+
+
+def test_experts_answer_their_own_domain_and_the_report_marks_the_rest(tmp_path):
+    from mediphi.config import EvaluateSection
+    from mediphi.evaluate import tasks_for
+    from mediphi.evaluate.report import NOT_RUN, build_report, write_markdown
+
+    tasks = [get_task(n) for n in ("icd10cm_mc_hard", "pubmed_title", "medication_extraction")]
+    kinds = {"codes": "icd10cm", "pubmed": "pubmed"}
+    names = lambda model, mode: [t.name for t in tasks_for(model, tasks, mode, kinds)]  # noqa: E731
+    assert names("expert-codes", "own_domain") == names("expert-codes-raw", "own_domain") == ["icd10cm_mc_hard"]
+    assert names("expert-pubmed", "own_domain") == ["pubmed_title"]
+    assert names("merged", "own_domain") == names("expert-codes", "all") == [t.name for t in tasks]
+    assert names("expert-notes", "own_domain") == [t.name for t in tasks]  # no task of its domain: all of them
+
+    ev = EvaluateSection(mc_scoring=["loglikelihood"], bootstrap={"samples": 200})
+    rec = {"icd10cm_mc_hard": [{"id": str(i), "acc_ll": float(i % 2), "acc_ll_norm": 0.0} for i in range(6)],
+           "pubmed_title": [{"id": str(i), "rougeL": 0.1 * i} for i in range(4)],
+           "medication_extraction": [{"id": str(i), "f1": 0.5} for i in range(3)]}
+    records = {"base": rec, "merged": rec, "expert-codes": {"icd10cm_mc_hard": rec["icd10cm_mc_hard"]}}
+    report = build_report(records, tasks, {m: m for m in records}, "http://x", ev, kinds)
+    assert set(report["results"]["expert-codes"]) == {"icd10cm_mc_hard"}  # no Average over a subset
+    assert report["tasks"]["pubmed_title"]["n"] == 4
+    write_markdown(report, tmp_path / "r.md", "t")
+    row = next(line for line in (tmp_path / "r.md").read_text().splitlines() if line.startswith("| pubmed_title ("))
+    cells = [c.strip() for c in row.strip("|").split("|")]  # task, n, base, merged, expert-codes
+    assert cells[1] == "4" and cells[2] == cells[3] != NOT_RUN and cells[4] == NOT_RUN

@@ -86,7 +86,9 @@ def test_icd_pairs_answer_from_the_record(icd_rows):
         qa = {r["prompt"]: r["response"] for r in out if r["task"] == "qa"}
         code, desc = meta["code"], meta["description"]
         # both directions: code -> description and description -> code, exactly the record's fields
-        assert qa[f"What is the description of the medical code {code} in ICD10CM?"] == desc
+        assert qa[f"What does ICD-10-CM code {code} describe?"] == desc
+        # MedConceptsQA's question is the knowledge test's: no training example asks it
+        assert not any("medical code" in q for q in qa)
         assert [a for q, a in qa.items() if q.startswith("What is the ICD-10-CM code for")] == [code]
         hierarchy = [a for q, a in qa.items() if "chapter" in q or "block" in q or "parent" in q]
         assert any(a.startswith("Chapter ") and a.split(":")[1].strip() == meta["chapter"] for a in hierarchy)
@@ -139,7 +141,7 @@ def test_grounded_per_doc_caps_rows(icd_rows):
         out = grounded_rows(icd_rows[0], "icd10cm", ["qa", "summary"], per_doc=n, doc_max_chars=1000, seed=0)
         assert sum(r["task"] == "qa" for r in out) == sum(r["task"] == "summary" for r in out) == n
     one = grounded_rows(icd_rows[0], "icd10cm", ["qa"], per_doc=1, doc_max_chars=1000, seed=0)
-    assert one[0]["prompt"].startswith("What is the description of the medical code")  # core first
+    assert one[0]["prompt"].startswith("What does ICD-10-CM code")  # core first
 
 
 # ----------------------------------------------------------------------------- PubMed, PIT

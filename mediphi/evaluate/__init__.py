@@ -2,7 +2,7 @@
 
 Recipe: pick the models (evaluate.models groups among those the serve stage serves) -> load each
 task's items (CLUE+ tasks from the files named in evaluate.data, offline tasks from the prepare
-EVAL split or package data) and save them -> for each (model, task) not already done: query the
+EVAL split, package data, or, for knowledge tests, the train documents PIT taught) and save them -> for each (model, task) not already done: query the
 endpoint concurrently, score every item, save the per-item records, mark it done -> report.json,
 report.md, report.png: per task mean, bootstrap interval and n; per model the paired-bootstrap
 interval of its difference to the base; relative gains; an Average row.
@@ -39,13 +39,13 @@ def _body(ctx: StageContext) -> dict[str, Any]:
     check_endpoint(endpoint, list(models))
 
     items = {t.name: load_items(ctx, t) for t in tasks}
+    kinds = {c.name: c.kind for c in ctx.config.prepare.corpora}
     records: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for model, model_dir in models.items():
         client = ModelClient(endpoint, model, model_dir, ev.concurrency)
-        for task in tasks:
+        for task in tasks_for(model, tasks, ev.expert_tasks, kinds):
             records.setdefault(model, {})[task.name] = evaluate_one(ctx, client, task, items[task.name])
 
-    kinds = {c.name: c.kind for c in ctx.config.prepare.corpora}
     report = build_report(records, tasks, models, endpoint, ev, kinds)
     title = f"CLUE+ evaluation, run '{ctx.config.run.name}'"
     paths = write_report(report, ctx.out, title)
@@ -59,6 +59,18 @@ def _body(ctx: StageContext) -> dict[str, Any]:
     }
 
 
+def tasks_for(model: str, tasks: list, expert_tasks: str, kinds: dict[str, str]) -> list:
+    """The tasks a model answers: all, or for an expert with `own_domain` those of its corpus's kind
+    (every task when none is: an expert is never left with nothing to answer)."""
+    from mediphi.serve.discovery import expert_corpus
+
+    corpus = expert_corpus(model)
+    if expert_tasks == "all" or corpus is None:
+        return tasks
+    own = [t for t in tasks if t.domain == kinds.get(corpus, corpus)]
+    return own or tasks
+
+
 def load_items(ctx: StageContext, task) -> list[dict[str, Any]]:
     """The task's items for this run, written to items/<task>.jsonl (what every model is asked)."""
     from mediphi.evaluate.tasks import LoadContext
@@ -70,9 +82,13 @@ def load_items(ctx: StageContext, task) -> list[dict[str, Any]]:
     def docs(kind: str) -> list[dict[str, Any]]:
         return read_eval_docs(corpora, corpus_names(ctx.config, kind, corpora, task.name))
 
+    @cache
+    def studied(kind: str) -> list[dict[str, Any]]:
+        return read_studied_docs(ctx, corpora, corpus_names(ctx.config, kind, corpora, task.name), task.name)
+
     lctx = LoadContext(task=task.name, max_items=ev.items.get(task.name, ev.max_items), seed=ctx.config.run.seed,
                        split=ev.split, few_shot=ev.few_shot.get(task.name), data_path=ev.data.get(task.name),
-                       docs=docs)
+                       docs=docs, studied=studied)
     items = task.load(lctx)
     if not items:
         raise InputError(f"evaluate task {task.name}: no usable item (split {ev.split}); see its data source")
@@ -120,6 +136,27 @@ def read_eval_docs(corpora: dict[str, Any], names: list[str]) -> list[dict[str, 
     for name in names:
         rows = pq.read_table(corpora[name]["eval"], columns=["doc_id", "title", "text", "meta", "split"]).to_pylist()
         docs += [r for r in rows if r["split"] == "eval"]
+    return docs
+
+
+def read_studied_docs(ctx: StageContext, corpora: dict[str, Any], names: list[str], task: str) -> list[dict[str, Any]]:
+    """The train documents of these corpora that the pit stage turned into task data."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        task_data = ctx.input("pit", "task_data")
+    except MissingInputError as e:
+        raise MissingInputError(f"task {task} asks about what the experts studied, which the pit stage "
+                                f"records: {e}") from None
+    docs = []
+    for name in names:
+        if name not in task_data:
+            continue  # no PIT data for this corpus: nothing of it was studied
+        ids = pq.read_table(task_data[name], columns=["doc_id"]).column("doc_id").unique()
+        rows = pq.read_table(corpora[name]["train"], columns=["doc_id", "title", "text", "meta", "split"],
+                             filters=pc.field("doc_id").isin(ids)).to_pylist()
+        docs += [r for r in rows if r["split"] == "train"]
     return docs
 
 

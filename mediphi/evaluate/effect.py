@@ -1,7 +1,8 @@
 """The recipe's effect, in the paper's three claims, each with a paired interval:
 
 1. each expert beats the base on its own domain's tasks (expert-<corpus> against base, over the
-   tasks whose `domain` is that corpus's kind: every task counts once);
+   tasks whose `domain` is that corpus's kind: every task counts once; the raw PIT expert too,
+   where it was evaluated);
 2. the merged model keeps that gain (merged against base on the same tasks; kept = merged gain /
    expert gain, and the paired interval of merged against the expert);
 3. alignment adds to the merged model (aligned against merged, over every task).
@@ -39,12 +40,18 @@ def summarize_effect(values: dict[str, dict[str, dict[str, float]]], tasks: dict
             experts[corpus] = {"tasks": [], "note": f"no evaluation task tests the '{kind}' domain"}
             continue
         entry: dict[str, Any] = {"tasks": own, "gain": diff(model, "base", own),
-                                 "goal_beats_base": None}
+                                 "goal_beats_base": None,
+                                 "per_task": {t: {"tests": tasks[t].get("tests"), "gain": diff(model, "base", [t])}
+                                              for t in own}}
         entry["goal_beats_base"] = entry["gain"]["significant"] and entry["gain"]["mean"] > 0
+        if f"{model}-raw" in values:  # the PIT expert as trained, before its SLERP back into the base
+            entry["raw_gain"] = diff(f"{model}-raw", "base", own)
         if "merged" in values:
             merged_gain = diff("merged", "base", own)
             g = entry["gain"]["mean"]
             entry["merged_gain"] = merged_gain
+            for t in own:
+                entry["per_task"][t]["merged_gain"] = diff("merged", "base", [t])
             entry["merged_vs_expert"] = diff("merged", model, own)
             entry["merged_kept"] = round(merged_gain["mean"] / g, 4) if g > 0 else None
             entry["goal_merged_keeps_80pct"] = entry["merged_kept"] is not None and entry["merged_kept"] >= 0.8

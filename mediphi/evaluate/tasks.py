@@ -33,8 +33,9 @@ MetricFn = Callable[[str, Item], dict[str, float]]  # (generated text, item) -> 
 
 @dataclass
 class LoadContext:
-    """What a task's loader may use. Offline tasks read `docs(kind)` (eval split only) or package
-    data; CLUE+ tasks read `data_path`, the file the user named in evaluate.data.<task>."""
+    """What a task's loader may use. Offline tasks read `docs(kind)` (eval split only), `studied(kind)`
+    (train documents PIT taught) or package data; CLUE+ tasks read `data_path`, the file the user
+    named in evaluate.data.<task>."""
 
     task: str
     max_items: int
@@ -43,6 +44,9 @@ class LoadContext:
     few_shot: int | None = None  # None: the task's default (its CLUE script's)
     data_path: str | None = None
     docs: Callable[[str], list[Doc]] = field(default=lambda kind: [])
+    # The train documents of a kind that PIT turned into task data: what an expert studied. For
+    # knowledge tests, which may ask about studied facts but never in a training example's words.
+    studied: Callable[[str], list[Doc]] = field(default=lambda kind: [])
 
     def require_file(self, expected: str) -> Path:
         """The configured data file, or an InputError that names the setting and the file expected."""

@@ -119,8 +119,10 @@ def pit_pairs(row: dict[str, Any], task: str, doc_max_chars: int) -> list[Pair] 
     doc = cut(r.doc, doc_max_chars)
     if task == "qa":  # closed-book: the question alone is the prompt
         pairs = [
-            # MedConceptsQA's wording, and its inverse: the two facts a code is about.
-            Pair(f"What is the description of the medical code {r.code} in ICD10CM?", r.description, core=True),
+            # The two facts a code is about, both ways. Never MedConceptsQA's own question ("What is
+            # the description of the medical code X in ICD10CM?"): the knowledge test asks it about
+            # studied codes, and no evaluation question may be a training example.
+            Pair(f"What does ICD-10-CM code {r.code} describe?", r.description, core=True),
             Pair(f"What is the ICD-10-CM code for {desc}?", r.code, core=True),
             Pair(f"What does ICD-10-CM code {r.code} mean?", f"{r.code} is {desc}."),
             Pair(f"Diagnosis: {r.description}\nWhat is its ICD-10-CM code?", r.code),

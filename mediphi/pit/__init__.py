@@ -71,7 +71,7 @@ def _body(ctx: StageContext) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------- one corpus
 def _corpus(ctx: StageContext, corpus: str, train_dir: str, base: str) -> dict[str, Any]:
-    cfg, seed = ctx.config.pit, ctx.config.run.seed
+    cfg, seed = ctx.config.pit.for_corpus(corpus), ctx.config.run.seed
     out = _paths(ctx.out, corpus)
     for path in out.values():  # files a crashed attempt left behind
         shutil.rmtree(path, ignore_errors=True)

@@ -44,6 +44,13 @@ def discover_models(rd: RunDir, base: str | None = None) -> tuple[dict[str, str]
     return models, sources
 
 
+def expert_corpus(name: str) -> str | None:
+    """The corpus of an expert's served name (expert-<corpus>, expert-<corpus>-raw); None otherwise."""
+    if not name.startswith("expert-"):
+        return None
+    return name.removeprefix("expert-").removesuffix("-raw")
+
+
 def group_of(name: str) -> str:
     if name.startswith("expert-"):
         return "raw_experts" if name.endswith("-raw") else "experts"
