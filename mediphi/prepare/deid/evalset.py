@@ -302,6 +302,8 @@ NEGATIVE_SENTENCES = [
     "Marcus Gunn pupil on the right.",
     "Stevens-Johnson syndrome after lamotrigine (2018).",
     "ECG shows a Wolff-Parkinson-White pattern.",
+    "Inclusion terms: Ellis-van Creveld syndrome",  # an ICD-10-CM inclusion term (Q77.6)
+    "Creutzfeldt Jakob disease was excluded.",
     "Bence Jones protein negative in urine.",
     "Factor V Leiden heterozygous, on apixaban 5 mg BID.",
     "Lyme disease treated with doxycycline 100 mg BID for 21 days.",

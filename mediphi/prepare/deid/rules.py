@@ -376,7 +376,11 @@ _IS_A_RE = re.compile(rf"{_NO_WORD_BEFORE}(?P<n>{_W}(?:[ \t]{_W})?)(?=[ \t]+(?:i
                       r"(?:\d{1,3}(?![\d.])|ninety|one hundred|(?:very[ \t]+)?pleasant|(?:previously[ \t]+)?healthy))")
 _CHAIN_RE = re.compile(rf"{_NO_WORD_BEFORE}(?:{_W}|{_U})(?!\w)(?:(?:,[ \t]?|[ \t]{{1,2}})(?:{_W}(?!\w)|{_U}(?!\w)|"
                        rf"[A-Z]\.|[A-Z](?![\w'’])|{_PARTICLE}))*")
-_EPONYM_RE = re.compile(rf"(?<![\w'’-])(?:{_alt(lx.EPONYM_PHRASES)}|(?:{_W})(?:['’]s)?(?=[ \t]+"
+# An eponym may chain names, with a particle between: "Ellis-van Creveld syndrome", "Wolff-Parkinson-White
+# syndrome", "Creutzfeldt Jakob disease". Bounded repetition: linear on any input.
+_EPONYM_NAME = rf"{_W}(?:['’]s)?"
+_EPONYM_CHAIN = rf"{_EPONYM_NAME}(?:[ \t-](?:(?:van|von|de|der|du|da|la|le)[ \t-])?{_EPONYM_NAME}){{0,3}}"
+_EPONYM_RE = re.compile(rf"(?<![\w'’-])(?:{_alt(lx.EPONYM_PHRASES)}|(?:{_EPONYM_CHAIN})(?=[ \t]+"
                         rf"{_alt(lx.EPONYM_NOUNS)}(?![\w])))")
 
 
