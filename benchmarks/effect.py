@@ -137,8 +137,8 @@ def main() -> None:
                         "--run-dir", str(run_dir)], check=True)
         wall = time.perf_counter() - t0
     s = summarize(run_dir, wall)
-    s["config"] = str(Path(args.config).resolve().relative_to(ROOT)) if Path(args.config).resolve().is_relative_to(ROOT) \
-        else args.config
+    config_path = Path(args.config).resolve()
+    s["config"] = str(config_path.relative_to(ROOT)) if config_path.is_relative_to(ROOT) else args.config
     print_tables(s)
     out = ROOT / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)
