@@ -74,7 +74,7 @@ def train_stage(model_dir: str, stage: str, steps: int, batch: int, seq: int, wo
         if step == 2:  # after warm-up (allocations, first kernels)
             torch.cuda.synchronize()
             t0 = time.perf_counter()
-        loss, boundary = strategy.micro_step(data)
+        loss, boundary = strategy.micro_step({"input_ids": data})
         assert boundary
         losses.append(round(float(loss), 4))
     torch.cuda.synchronize()

@@ -37,7 +37,7 @@ from mediphi.engines import sampling_params
 from mediphi.engines.ray_data import generate_column
 from mediphi.models import base_model, load_tokenizer
 from mediphi.pit.grounded import corpus_kind, teach_grounded, teacher_for, teacher_label
-from mediphi.pit.packing import PACKED_SCHEMA, block_plan, order_key, pack, tokenize
+from mediphi.pit.packing import PACKED_SCHEMA, order_key, pack, packing_stats, tokenize
 from mediphi.pit.tasks import FILTERED, KEPT, QUARANTINED, TASKS
 from mediphi.runs import RunDir, StageContext, StageDef, execute
 
@@ -143,10 +143,10 @@ def pack_phase(texts: ray.data.Dataset, tokenizer: str, seq_len: int, pad_id: in
     tokens = tokenize(texts, tokenizer).materialize()
     n_tokens = sum(int(b["n_tokens"].sum()) for b in tokens.select_columns(["n_tokens"]).iter_batches(
         batch_format="numpy"))  # on the driver: a Ray Data aggregate would shuffle
-    rows, dropped, pad = block_plan(n_tokens, seq_len)
     write_parquet(pack(tokens, seq_len, pad_id), out, PACKED_SCHEMA)
-    return {"texts": tokens.count(), "tokens": n_tokens, "sequences": rows, "dropped_tokens": dropped,
-            "pad_tokens": pad}
+    # Read back on the driver (four small columns): the accounting is what was written.
+    written = pq.read_table(out, columns=["labels", "n_pad", "n_dropped"])
+    return {"texts": tokens.count(), "tokens": n_tokens, **packing_stats(written)}
 
 
 # ----------------------------------------------------------------------------- row functions

@@ -16,6 +16,9 @@ from mediphi.training.strategies import build_strategy
 
 log = logging.getLogger("mediphi.training")
 
+# What a packed row may carry for training (mediphi.pit.packing writes all three).
+TRAIN_COLUMNS = ("input_ids", "labels", "position_ids")
+
 
 def train_loop_per_worker(config: dict[str, Any]) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -45,13 +48,13 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
                        state.step - start_step, state.tokens - start_tokens)
 
     while state.step < total_steps:
-        input_ids = next(batches)
-        loss, boundary = strategy.micro_step(input_ids)
+        batch = next(batches)
+        loss, boundary = strategy.micro_step(batch)
         window.append(loss)
         if not boundary:
             continue
         state.step += 1
-        state.tokens += input_ids.numel() * cfg.grad_accum * world
+        state.tokens += batch["input_ids"].numel() * cfg.grad_accum * world
         state.loss_curve.append(mean_over_workers(torch.stack(window).mean(), world))
         window = []
         if rank == 0:
@@ -68,18 +71,21 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
     report_checkpoint(strategy, state, final, rank)
 
 
-def micro_batches(shard, batch_size: int, device: torch.device, skip: int = 0) -> Iterator[torch.Tensor]:
-    """Endless [batch, seq_len] token tensors, one epoch after another; `skip` resumes mid-run."""
+def micro_batches(shard, batch_size: int, device: torch.device, skip: int = 0) -> Iterator[dict[str, torch.Tensor]]:
+    """Endless micro batches of [batch, seq_len] tensors (input_ids, and labels and position_ids
+    where the packed rows carry them), one epoch after another; `skip` resumes mid-run."""
     seen = 0
+    columns = None
     while True:
         yielded = 0
-        # Packed rows all have seq_len tokens: a plain [batch, seq_len] tensor, no padding or mask.
+        # Packed rows all have seq_len tokens: plain [batch, seq_len] tensors.
         for batch in shard.iter_torch_batches(batch_size=batch_size, dtypes=torch.int64, device=device,
                                               drop_last=True):
             yielded += 1
             seen += 1
+            columns = columns or [c for c in TRAIN_COLUMNS if c in batch]
             if seen > skip:
-                yield batch["input_ids"]
+                yield {c: batch[c] for c in columns}
         if yielded == 0:
             raise ValueError(f"a worker's data shard has fewer than micro_batch_size={batch_size} rows: "
                              f"use fewer workers, a smaller micro batch, or more data")

@@ -1,7 +1,7 @@
 """How a worker steps, saves, restores and exports a model: DeepSpeed ZeRO or plain DDP.
 
 Both strategies share one interface so the training loop does not care which one runs:
-  micro_step(input_ids) -> (loss, at_boundary)   forward + backward; optimizer step at the
+  micro_step(batch) -> (loss, at_boundary)       forward + backward; optimizer step at the
                                                   gradient-accumulation boundary
   save(dir) / load(dir)                          a resumable checkpoint (optimizer included)
   reports_checkpoint(rank)                       whether this rank's files belong to it
@@ -21,6 +21,8 @@ from mediphi.models.sources import DTYPES
 
 CHECKPOINT_TAG = "state"  # DeepSpeed's sub-folder name inside a checkpoint directory
 
+Batch = dict[str, torch.Tensor]  # input_ids, and labels and position_ids when the rows carry them
+
 Schedule = Callable[[torch.optim.Optimizer], torch.optim.lr_scheduler.LRScheduler] | None
 
 
@@ -30,6 +32,18 @@ def warmup_schedule(cfg: TrainingConfig) -> Schedule:
         return None
     steps = cfg.warmup_steps
     return lambda opt: torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / (steps + 1)))
+
+
+def forward_kwargs(batch: Batch) -> dict[str, torch.Tensor | bool]:
+    """Model inputs for one packed micro batch. Rows without labels train on every token (labels =
+    input_ids); position ids that restart per text give transformers' block-causal packed mask,
+    which it only builds without a KV cache, hence use_cache=False."""
+    kwargs: dict[str, torch.Tensor | bool] = {"input_ids": batch["input_ids"],
+                                              "labels": batch.get("labels", batch["input_ids"]),
+                                              "use_cache": False}
+    if "position_ids" in batch:
+        kwargs["position_ids"] = batch["position_ids"]
+    return kwargs
 
 
 def plain_cuda_archs() -> None:
@@ -65,8 +79,8 @@ class DeepSpeedStrategy:
     def device(self) -> torch.device:
         return self.engine.device
 
-    def micro_step(self, input_ids: torch.Tensor) -> tuple[torch.Tensor, bool]:
-        loss = self.engine(input_ids=input_ids, labels=input_ids).loss
+    def micro_step(self, batch: Batch) -> tuple[torch.Tensor, bool]:
+        loss = self.engine(**forward_kwargs(batch)).loss
         self.engine.backward(loss)
         boundary = self.engine.is_gradient_accumulation_boundary()  # must be asked before step()
         self.engine.step()
@@ -117,7 +131,7 @@ class DDPStrategy:
     def device(self) -> torch.device:
         return next(self.module.parameters()).device
 
-    def micro_step(self, input_ids: torch.Tensor) -> tuple[torch.Tensor, bool]:
+    def micro_step(self, batch: Batch) -> tuple[torch.Tensor, bool]:
         self.micro_steps += 1
         boundary = self.micro_steps % self.cfg.grad_accum == 0
         # Between boundaries gradients only accumulate locally: skip the all-reduce.
@@ -125,7 +139,7 @@ class DDPStrategy:
         with sync:
             with torch.autocast(self.device.type, dtype=self.autocast_dtype,
                                 enabled=self.autocast_dtype is not None):
-                loss = self.model(input_ids=input_ids, labels=input_ids).loss
+                loss = self.model(**forward_kwargs(batch)).loss
             (loss / self.cfg.grad_accum).backward()
         if boundary:
             if self.cfg.max_grad_norm > 0:
