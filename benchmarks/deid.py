@@ -7,7 +7,9 @@ notes), how many documents a second it scrubs here, and how long one 1 MB line o
 text takes (long runs of letters, digits, dots, '@', capitalized words, titles: what makes a
 backtracking pattern blow up). That line runs in a child process with a time limit. Also: how
 many real ICD-10-CM descriptions (which hold no PHI) each one changes. De-identifiers that cannot
-load here are listed with the reason. Prints a table, writes benchmarks/out/deid.json.
+load here are listed with the reason. A second table scores the hand-written held-out set
+(mediphi.prepare.deid.heldout), written after the rules were frozen and never tuned against:
+the closer estimate of recall on unseen notes. Prints the tables, writes benchmarks/out/deid.json.
 
     python benchmarks/deid.py [--only rules,philter_lite] [--line-timeout 300] [--icd 5000]
 """
@@ -24,6 +26,7 @@ from pathlib import Path
 from mediphi.prepare.deid import REGISTRY, DeidentifierUnavailable, get_deidentifier
 from mediphi.prepare.deid.base import PHI_KINDS
 from mediphi.prepare.deid.evalset import eval_documents
+from mediphi.prepare.deid.heldout import heldout_documents
 from mediphi.prepare.deid.evaluate import evaluate
 
 # Runs that make a careless pattern quadratic, each a slice of the one line.
@@ -81,7 +84,7 @@ def main() -> None:
         return
 
     names = [n for n in args.only.split(",") if n] or list(REGISTRY)
-    docs = eval_documents()
+    docs, heldout = eval_documents(), heldout_documents()
     icd = icd_descriptions(args.icd) if args.icd else []
     results, unavailable = {}, {}
     for name in names:
@@ -97,7 +100,9 @@ def main() -> None:
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         changed = sum(bool(deid.find(t)) for t in icd)
         line = timed_line(name, args.line_bytes, args.line_timeout)
+        held = evaluate(deid, heldout)
         results[name] = {**{k: v for k, v in scores.items() if k not in ("missed", "false_spans")},
+                         "heldout": held,
                          "docs_per_s": round(len(docs) / wall, 1), "docs_per_cpu_s": round(len(docs) / cpu, 1),
                          "icd_descriptions": len(icd), "icd_descriptions_changed": changed,
                          "line_bytes": args.line_bytes, "line": line,
@@ -106,18 +111,11 @@ def main() -> None:
 
     if results:
         cols = list(results)
-        print(f"\n{len(docs)} documents ({sum(not d.phi for d in docs)} without PHI), "
-              f"{sum(len(d.phi) for d in docs)} planted identifiers; recall / precision")
-        print(f"{'kind':<10}{'planted':>8}" + "".join(f"{c:>24}" for c in cols))
-        for kind in PHI_KINDS:
-            cells = []
-            for c in cols:
-                k = results[c]["per_kind"].get(kind)
-                cells.append(f"{_f(k and k['recall']):>10} / {_f(k and k['precision']):<10}   " if k else " " * 24)
-            planted = next((results[c]["per_kind"][kind]["planted"] for c in cols if kind in results[c]["per_kind"]), 0)
-            print(f"{kind:<10}{planted:>8}" + "".join(cells))
-        print(f"{'overall':<10}{results[cols[0]]['planted']:>8}" + "".join(
-            f"{_f(results[c]['recall']):>10} / {_f(results[c]['precision']):<10}   " for c in cols))
+        table(f"{len(docs)} documents ({sum(not d.phi for d in docs)} without PHI), "
+              f"{sum(len(d.phi) for d in docs)} planted identifiers; recall / precision", results)
+        table(f"Held-out set (mediphi.prepare.deid.heldout): {len(heldout)} hand-written documents "
+              f"({sum(not d.phi for d in heldout)} without PHI), {sum(len(d.phi) for d in heldout)} identifiers, "
+              "never tuned against; recall / precision", {c: results[c]["heldout"] for c in cols})
         base = results.get("rules") or results[cols[0]]
         for label, fn in (("docs/s (wall)", lambda r: f"{r['docs_per_s']}"),
                           ("docs/s (CPU)", lambda r: f"{r['docs_per_cpu_s']} ({r['docs_per_cpu_s'] / base['docs_per_cpu_s']:.2f}x)"),
@@ -131,6 +129,21 @@ def main() -> None:
     out.write_text(json.dumps({"benchmark": "deid", "machine": platform.processor() or platform.machine(),
                                "documents": len(docs), "results": results, "unavailable": unavailable}, indent=2))
     print(f"wrote {out}")
+
+
+def table(title: str, results: dict[str, dict]) -> None:
+    cols = list(results)
+    print(f"\n{title}")
+    print(f"{'kind':<10}{'planted':>8}" + "".join(f"{c:>24}" for c in cols))
+    for kind in PHI_KINDS:
+        cells = []
+        for c in cols:
+            k = results[c]["per_kind"].get(kind)
+            cells.append(f"{_f(k and k['recall']):>10} / {_f(k and k['precision']):<10}   " if k else " " * 24)
+        planted = next((results[c]["per_kind"][kind]["planted"] for c in cols if kind in results[c]["per_kind"]), 0)
+        print(f"{kind:<10}{planted:>8}" + "".join(cells))
+    print(f"{'overall':<10}{results[cols[0]]['planted']:>8}" + "".join(
+        f"{_f(results[c]['recall']):>10} / {_f(results[c]['precision']):<10}   " for c in cols))
 
 
 def _f(x) -> str:

@@ -1,8 +1,9 @@
 """Per-record cleaning: normalize, de-identify, length-filter; every row leaves with a status.
 
 De-identification (mediphi.prepare.deid, the de-identifier prepare.deidentifier names) covers the
-title, the text and the string values of the meta; a quarantined row's record becomes a scrubbed
-excerpt.
+title, the text and the string values of the meta; a record id in which it finds an identifier is
+replaced by a pseudonym (pseudonymize_id); a quarantined row's reason is scrubbed and its record
+becomes a scrubbed excerpt.
 
 status is "kept", "filtered" (reason: too_short | too_long; dedup adds duplicate, near_duplicate,
 eval_leak) or "quarantined" (the source's problem, e.g. malformed_json). Nothing is dropped here:
@@ -21,7 +22,7 @@ from typing import Any
 from mediphi.prepare.deid import PHI_KINDS, Deidentifier, get_deidentifier
 from mediphi.prepare.split import assign_split
 
-__all__ = ["PHI_KINDS", "normalize", "text_hash", "deidentify", "deidentify_meta", "excerpt", "clean_record"]
+__all__ = ["PHI_KINDS", "normalize", "text_hash", "deidentify", "deidentify_meta", "excerpt", "pseudonymize_id", "clean_record"]
 
 # ----------------------------------------------------------------------------- normalize
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -96,20 +97,45 @@ def excerpt(record: str, deid: Deidentifier | None, limit: int = QUARANTINE_EXCE
 RAW_LENGTH_FACTOR = 4
 
 
+_ID_SEPARATORS = re.compile(r"[_./\\:]+")
+_WORD_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=\d)")  # "patient-555-12-3456": the word is not the SSN's
+
+
+def pseudonymize_id(source_id: str, deid: Deidentifier, content: str) -> tuple[str, dict[str, int]]:
+    """A record id with an identifier in it (an MRN as note id, a patient's name or birth date in a
+    file name) becomes "phi-" + a hash of the id and the record's raw content; other ids stay, so
+    "n01" or "notes.jsonl:12" still lead back to the source. The probe reads the separators of file
+    names as spaces ("john_smith_1950-03-04.txt"). Keyed by the raw content, a full note's worth of
+    entropy, the hash cannot be reversed by enumerating short ids, and stays the same run after run."""
+    _, counts = deid.scrub(source_id)
+    if not any(counts.values()):
+        _, counts = deid.scrub(_ID_SEPARATORS.sub(" ", _WORD_HYPHEN.sub(" ", source_id)))
+    if not any(counts.values()):
+        return source_id, counts
+    digest = hashlib.blake2b(f"{source_id}\x1f{content}".encode("utf-8", "replace"), digest_size=8).hexdigest()
+    return f"phi-{digest}", counts
+
+
 def clean_record(row: dict[str, Any], corpus: str, deid: bool, min_chars: int, max_chars: int,
                  eval_fraction: float, val_fraction: float, deidentifier: str = "rules") -> dict[str, Any]:
     """A raw source row -> a document row with status, reason, text_hash, split, PHI counts.
 
     With `deid`, title, text and the meta's strings are scrubbed, and a quarantined row keeps a
     scrubbed excerpt of its record, never the raw record."""
-    doc_id = f"{corpus}:{row['source_id']}"
     scrubber = get_deidentifier(deidentifier) if deid else None
-    out = {"row_uid": uuid.uuid4().hex, "doc_id": doc_id, "corpus": corpus, "source_id": row["source_id"],
+    source_id, id_counts = row["source_id"], {}
+    if scrubber is not None:
+        source_id, id_counts = pseudonymize_id(source_id, scrubber, row["title"] + row["text"] + row["record"])
+    doc_id = f"{corpus}:{source_id}"
+    out = {"row_uid": uuid.uuid4().hex, "doc_id": doc_id, "corpus": corpus, "source_id": source_id,
            "title": "", "text": "", "meta": row["meta"], "split": assign_split(doc_id, eval_fraction, val_fraction),
            "status": "kept", "reason": "", "text_hash": "", "record": row["record"],
            "blank_lines": row.get("blank_lines", 0), **{f"phi_{kind}": 0 for kind in PHI_KINDS}}
+    out.update({f"phi_{k}": n for k, n in id_counts.items()})
     if row["problem"]:
-        return {**out, "status": "quarantined", "reason": row["problem"], "record": excerpt(row["record"], scrubber)}
+        # The reason names the file and what broke: a file name can name a patient too.
+        reason = scrubber.scrub(row["problem"])[0] if scrubber is not None else row["problem"]
+        return {**out, "status": "quarantined", "reason": reason, "record": excerpt(row["record"], scrubber)}
     if len(row["title"]) + len(row["text"]) > RAW_LENGTH_FACTOR * max_chars:
         return {**out, "status": "filtered", "reason": "too_long"}  # not normalized, not scrubbed: not kept
     title, text = normalize(row["title"]), normalize(row["text"])
@@ -117,7 +143,8 @@ def clean_record(row: dict[str, Any], corpus: str, deid: bool, min_chars: int, m
         title, title_counts = scrubber.scrub(title)
         text, text_counts = scrubber.scrub(text)
         meta, meta_counts = deidentify_meta(row["meta"], scrubber)
-        out.update({f"phi_{k}": title_counts[k] + text_counts[k] + meta_counts[k] for k in PHI_KINDS}, meta=meta)
+        out.update({f"phi_{k}": out[f"phi_{k}"] + title_counts[k] + text_counts[k] + meta_counts[k]
+                    for k in PHI_KINDS}, meta=meta)
     out.update(title=title, text=text, text_hash=text_hash(text))
     if len(text) < max(min_chars, 1):
         out.update(status="filtered", reason="too_short")

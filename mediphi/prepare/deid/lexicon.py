@@ -128,7 +128,8 @@ FACILITY_KEYWORDS = ("Hospitals", "Hospital", "Medical Center", "Medical Centre"
                      "Nursing and Rehabilitation Center", "Rehabilitation Center", "Rehabilitation Hospital",
                      "Rehabilitation Institute", "Rehab Center", "Cancer Center", "Cancer Institute", "Urgent Care",
                      "Surgery Center", "Surgical Center", "Assisted Living", "Medical Group", "Medical Associates",
-                     "Care Center", "Sanatorium", "Sanitarium", "Heart Institute", "Eye Institute")
+                     "Care Center", "Sanatorium", "Sanitarium", "Heart Institute", "Eye Institute",
+                     "Family Medicine", "Family Practice", "Associates", "Diagnostics")
 # Health systems known by a name without any of those words.
 KNOWN_FACILITIES = ("Kaiser Permanente", "Johns Hopkins", "Mass General", "Intermountain Healthcare", "Geisinger",
                     "Sutter Health", "Ochsner", "Cedars-Sinai", "Northwell Health", "NYU Langone", "Mass Eye and Ear",

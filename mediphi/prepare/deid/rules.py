@@ -214,7 +214,7 @@ CONTACT_RULES = (
 
 # ----------------------------------------------------------------------------- record numbers
 _VALUE = r"(?P<v>(?=[A-Za-z0-9-]{0,24}\d)[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){2,24})(?![\w-])"
-_SEP = r"[ \t]*(?i:#|no\.?|number|num|id)?[ \t]*(?:is[ \t]+)?[:#=]?[ \t]*"
+_SEP = r"[ \t]*(?i:#|no\.?|number|num|id)?[ \t]*(?:is[ \t]+)?(?:[:#=]|\.{2,}:?)?[ \t]*"  # "MRN....... 123": a leader
 
 
 def _value_check(min_digits: int) -> Callable[[re.Match[str], str], int | None]:
@@ -355,7 +355,9 @@ _COLON_LABELS = ("patient", "patient name", "pt name", "pt", "name", "full name"
                  "mother", "father", "son", "daughter", "caregiver", "guardian", "interpreter", "witness",
                  "health care proxy", "healthcare proxy", "hcp", "proxy", "poa", "subscriber", "insured",
                  "policy holder", "policyholder", "responsible party", "parent", "mother's name", "father's name",
-                 "maiden name", "alias", "aka", "student", "technologist", "tech", "scribe", "chaperone")
+                 "maiden name", "alias", "aka", "student", "technologist", "tech", "scribe", "chaperone",
+                 "participant", "subject", "client", "caller", "re", "ordering", "last", "first", "middle",
+                 "parents", "visitor", "donor")
 _PHRASE_LABELS = ("seen by", "seen with", "evaluated by", "examined by", "discussed with", "spoke with", "spoke to",
                   "talked with", "talked to", "signed by", "dictated by", "reviewed by", "accompanied by",
                   "referred by", "referring", "covering for", "message from", "message to", "reply from",
@@ -365,9 +367,10 @@ _PHRASE_LABELS = ("seen by", "seen with", "evaluated by", "examined by", "discus
                   "boyfriend", "girlfriend", "fiance", "fiancee", "fiancé", "stepson", "stepdaughter", "guardian",
                   "sponsor", "dear", "hi", "hello", "hey", "good morning", "good afternoon", "thanks", "thank you",
                   "sincerely", "regards", "best regards", "kind regards", "best", "respectfully", "cordially",
-                  "warmly", "cheers", "/s/", "sig", "signature")
+                  "warmly", "cheers", "/s/", "sig", "signature", "patient", "client", "participant", "parents",
+                  "daughter-in-law", "son-in-law", "mother-in-law", "father-in-law", "stepmother", "stepfather")
 # Two patterns, each starting with its plain words (see _ci); the word boundary is checked after.
-_LABEL_RES = (re.compile(rf"{_ci(_COLON_LABELS)}(?:[ \t]*[:(#]|[ \t]+-)[ \t]*(?P<n>{_RUN})"),
+_LABEL_RES = (re.compile(rf"{_ci(_COLON_LABELS)}(?:[ \t]*[:(#]|[ \t]+-|\.{{2,}}:?)[ \t]*(?P<n>{_RUN})"),
               re.compile(rf"{_ci(_PHRASE_LABELS)}(?![\w'’-]),?[ \t]*(?:\n[ \t]*){{0,2}}(?P<n>{_RUN})"))
 _NOT_AFTER_NAME_LABEL = frozenset({"drug", "brand", "generic", "trade", "medication", "product", "file", "user",
                                    "test", "procedure", "study", "device", "company", "street", "facility", "hospital",
