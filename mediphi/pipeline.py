@@ -9,7 +9,7 @@ from types import ModuleType
 from typing import Any
 
 from mediphi.config import STAGES, ConfigError, RunConfig
-from mediphi.runs import MissingInputError, RunDir, fingerprint, write_json_atomic
+from mediphi.runs import MissingInputError, RunDir, fingerprint, run_dir_lock, write_json_atomic
 
 log = logging.getLogger("mediphi")
 
@@ -79,7 +79,13 @@ def select(start: str | None, end: str | None) -> list[str]:
 def run_pipeline(config: RunConfig, run_dir: str | None = None, start: str | None = None,
                  end: str | None = None, force: bool = False, keep_serving: bool = False) -> list[StageResult]:
     rd = run_dir_of(config, run_dir)
-    rd.root.mkdir(parents=True, exist_ok=True)
+    # One lock for the whole pipeline: another run on this directory cannot slip in between stages.
+    with run_dir_lock(rd, "pipeline"):
+        return _run_pipeline(config, rd, start, end, force, keep_serving)
+
+
+def _run_pipeline(config: RunConfig, rd: RunDir, start: str | None, end: str | None, force: bool,
+                  keep_serving: bool) -> list[StageResult]:
     (rd.root / "config.yaml").write_text(config.to_yaml())
     results: list[StageResult] = []
     served = False

@@ -191,16 +191,26 @@ def execute(stage: StageDef, config: RunConfig, run_dir: RunDir | str, body: Sta
     """Run `body` as stage `stage` unless an up-to-date manifest says it already ran."""
     rd = run_dir if isinstance(run_dir, RunDir) else RunDir(run_dir)
     fp, input_hashes = fingerprint(stage, config, rd)
-    out = rd.stage_dir(stage.name)
     old = rd.read_manifest(stage.name)
     if old and old.get("fingerprint") == fp and old.get("status") == "complete" and not (
         force or stage.always_run
     ):
         log.info("[%s] up to date (fingerprint %s): skipped", stage.name, fp)
         return old
-    resumed = bool(old and old.get("fingerprint") == fp and old.get("status") != "complete")
-    if old and not resumed and old.get("fingerprint") != fp and out.exists():
-        log.info("[%s] config or inputs changed: clearing the old output", stage.name)
+    with run_dir_lock(rd, stage.name):
+        # Read again under the lock: the manifest is what the last holder left.
+        return _execute_locked(stage, config, rd, body, force, fp, input_hashes, rd.read_manifest(stage.name))
+
+
+def _execute_locked(stage: StageDef, config: RunConfig, rd: RunDir, body: StageBody, force: bool, fp: str,
+                    input_hashes: dict[str, str], old: dict[str, Any] | None) -> dict[str, Any]:
+    out = rd.stage_dir(stage.name)
+    resumed = bool(old and old.get("fingerprint") == fp and old.get("status") != "complete") and not force
+    if out.exists() and (force or (old and not resumed and old.get("fingerprint") != fp)):
+        # --force recomputes everything: done-markers and Ray Train checkpoints would skip or
+        # resume the units of the previous attempt.
+        log.info("[%s] %s: clearing the old output", stage.name,
+                 "--force" if force else "config or inputs changed")
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
@@ -241,6 +251,55 @@ def execute(stage: StageDef, config: RunConfig, run_dir: RunDir | str, body: Sta
     log.info("[%s] complete in %.1fs %s", stage.name, manifest["timings"]["total_s"],
              _counts_line(counts))
     return manifest
+
+
+class RunDirBusyError(UserError, RuntimeError):
+    """Another process runs a stage in this run directory."""
+
+
+_LOCK_FILE = ".lock"
+_held: dict[Path, list] = {}  # run dir -> [open lock file, depth]: re-entrant within one process
+
+
+@contextmanager
+def run_dir_lock(rd: RunDir, stage: str) -> Iterator[None]:
+    """An exclusive lock on the run directory while a stage runs, so that two runs on one directory
+    cannot interleave their writes. Re-entrant in one process (a stage that runs another); released
+    by the OS when the process dies, so a crash never leaves a stale lock."""
+    import fcntl
+    import socket
+
+    if rd.root in _held:
+        _held[rd.root][1] += 1
+        try:
+            yield
+        finally:
+            _held[rd.root][1] -= 1
+        return
+    rd.root.mkdir(parents=True, exist_ok=True)
+    fh = open(rd.root / _LOCK_FILE, "a+")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.seek(0)
+        holder = fh.read().strip() or "another process"
+        fh.close()
+        raise RunDirBusyError(f"run_dir {rd.root} is in use: {holder}. Wait for that run to finish, or give "
+                              f"this one another run.run_dir (--run-dir)") from None
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"stage '{stage}' run by pid {os.getpid()} on {socket.gethostname()} since "
+             f"{time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+    fh.flush()
+    _held[rd.root] = [fh, 1]
+    try:
+        yield
+    finally:
+        del _held[rd.root]
+        fh.seek(0)
+        fh.truncate()
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
 
 
 def _counts_line(counts: dict[str, Any]) -> str:

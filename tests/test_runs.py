@@ -89,3 +89,50 @@ def test_registered_artifacts_feed_downstream(tmp_path):
     assert json.loads((tmp_path / "down" / "manifest.json").read_text())["inputs"]["up"] == \
         RunDir(tmp_path).read_manifest("up")["hash"] == m["inputs"]["up"]
     assert RunDir(tmp_path).output("up", "model") == str(tmp_path / "up" / "m")
+
+
+def test_force_recomputes_every_unit(tmp_path):
+    """--force: the finished units of the last run are not skipped (their done-markers go)."""
+    rd, units_run = RunDir(tmp_path), []
+
+    def body(ctx):
+        for unit in ("a", "b"):
+            if not ctx.is_done(unit):
+                units_run.append(unit)
+                ctx.mark_done(unit)
+        return {"outputs": {}}
+
+    first = execute(UP, _cfg(), rd, body)
+    assert execute(UP, _cfg(), rd, body)["finished_at"] == first["finished_at"] and units_run == ["a", "b"]
+    forced = execute(UP, _cfg(), rd, body, force=True)
+    assert units_run == ["a", "b", "a", "b"] and forced["resumed"] is False
+    # a failed attempt, then --force: nothing of the failed attempt is resumed either
+    (tmp_path / "up" / "manifest.json").write_text(json.dumps({**forced, "status": "failed"}))
+    execute(UP, _cfg(), rd, body, force=True)
+    assert units_run == ["a", "b", "a", "b", "a", "b"]
+
+
+def test_a_second_process_on_the_same_run_dir_gets_a_clear_error(tmp_path):
+    import subprocess
+    import sys
+
+    from mediphi.runs import RunDirBusyError, run_dir_lock
+
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\n"
+        "from mediphi.runs import RunDir, run_dir_lock\n"
+        f"with run_dir_lock(RunDir({str(tmp_path)!r}), 'experts'):\n"
+        "    print('locked', flush=True)\n"
+        "    time.sleep(60)\n")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(RunDirBusyError, match=rf"in use: stage 'experts' run by pid {holder.pid}"):
+            execute(UP, _cfg(), RunDir(tmp_path), _writer([]))
+        assert RunDir(tmp_path).read_manifest("up") is None  # nothing was written
+    finally:
+        holder.kill()
+        holder.wait()
+    # the OS released the dead holder's lock: the run goes on, and the lock is re-entrant in-process
+    rd = RunDir(tmp_path)
+    with run_dir_lock(rd, "pipeline"):
+        assert execute(UP, _cfg(), rd, _writer([]))["status"] == "complete"
