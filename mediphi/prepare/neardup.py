@@ -39,12 +39,14 @@ SCHEME = "affine32"  # datasketch's 32-bit hash values: 4 bytes each, what the s
 SHINGLE_WORDS = 3  # a word changed alters 3 shingles: a few edits in an abstract stay above 0.8
 LSH_RECALL = 0.99  # chance that a pair exactly at the threshold becomes a candidate
 _WORD = re.compile(r"\w+")
+# Code lists: sibling codes differ in a word or two ("initial" / "subsequent encounter"; "Open" /
+# "Percutaneous Approach") and all are needed.
+CODE_KINDS = ("icd10cm", "icd10pcs", "atc")
 
 
 def near_dedup_within(corpus: CorpusConfig) -> bool:
-    """Whether a corpus loses its own near-duplicates. The ICD-10-CM list does not by default: its
-    sibling codes differ in a word or two ("initial" / "subsequent encounter") and all are needed."""
-    return corpus.near_dedup if corpus.near_dedup is not None else corpus.kind != "icd10cm"
+    """Whether a corpus loses its own near-duplicates. Code lists (CODE_KINDS) do not by default."""
+    return corpus.near_dedup if corpus.near_dedup is not None else corpus.kind not in CODE_KINDS
 
 
 # ----------------------------------------------------------------------------- signatures
