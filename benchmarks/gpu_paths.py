@@ -61,12 +61,12 @@ def train_stage(model_dir: str, stage: str, steps: int, batch: int, seq: int, wo
     result: dict = {"stage": stage, "optimizer": "FusedAdam (DeepSpeed JIT op)"}
     torch.cuda.reset_peak_memory_stats()
     try:
-        strategy = DeepSpeedStrategy(load_causal_lm(model_dir, "bfloat16"), cfg, ds)
+        strategy = DeepSpeedStrategy(load_causal_lm(model_dir, "bfloat16"), cfg, ds, steps)
     except Exception as e:  # the fused op needs a matching nvcc: fall back to torch's AdamW
         result["fused_adam_error"] = f"{type(e).__name__}: {str(e)[:300]}"
         ds["optimizer"]["params"]["torch_adam"] = True
         result["optimizer"] = "torch AdamW (DeepSpeed torch_adam)"
-        strategy = DeepSpeedStrategy(load_causal_lm(model_dir, "bfloat16"), cfg, ds)
+        strategy = DeepSpeedStrategy(load_causal_lm(model_dir, "bfloat16"), cfg, ds, steps)
     params = sum(p.numel() for p in strategy.engine.module.parameters())
     data = batches(load_tokenizer(model_dir).vocab_size, batch, seq, strategy.device)
     losses = []

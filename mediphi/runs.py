@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import shutil
 import time
@@ -51,10 +52,29 @@ def _hash(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def finite(obj: Any) -> Any:
+    """obj with every NaN or infinite float as None: JSON has no NaN, and strict parsers (JavaScript,
+    jq, Go, Java) reject the `NaN` Python writes by default. A mean over nothing is "no value"."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite(v) for v in obj]
+    if hasattr(obj, "item") and hasattr(obj, "dtype") and getattr(obj, "ndim", 1) == 0:  # numpy scalars
+        return finite(obj.item())
+    return obj
+
+
+def strict_json(obj: Any, **kwargs: Any) -> str:
+    """JSON any parser reads: non-finite floats become null (allow_nan=False proves none is left)."""
+    return json.dumps(finite(obj), allow_nan=False, default=str, **kwargs)
+
+
 def write_json_atomic(path: Path, obj: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str))
+    tmp.write_text(strict_json(obj, indent=2, sort_keys=False))
     os.replace(tmp, path)
 
 

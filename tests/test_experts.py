@@ -56,6 +56,31 @@ def test_deepspeed_json_that_contradicts_the_run_is_an_error():
         load_deepspeed_config("configs/deepspeed/nope.json", "experts.phase1.deepspeed")
 
 
+@pytest.mark.parametrize("schedule", ["cosine", "linear", "constant"])
+def test_lr_schedule_decays_as_transformers_does(schedule):
+    """After warmup the experts' schedule is transformers' (what align's TRL trainers run)."""
+    from transformers.optimization import get_scheduler
+
+    from mediphi.align.train import lr_scheduler_args
+    from mediphi.training.strategies import lr_factor
+
+    cfg = TrainingConfig(warmup_steps=3, lr_schedule=schedule, min_lr_ratio=0.1)
+    ours = [lr_factor(cfg, 20)(s) for s in range(20)]
+    args = lr_scheduler_args(cfg)
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    sched = get_scheduler(args["lr_scheduler_type"], opt, num_warmup_steps=3, num_training_steps=20,
+                          scheduler_specific_kwargs=args.get("lr_scheduler_kwargs"))
+    theirs = []
+    for _ in range(20):
+        theirs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert ours[3:] == pytest.approx(theirs[3:], abs=1e-9)
+    assert 0 < ours[0] < ours[1] < ours[2] < ours[3] == 1.0  # warmup from above 0, never a wasted step
+    if schedule == "cosine":
+        assert ours[-1] > 0.1 and ours[-1] == pytest.approx(0.1, abs=0.01)
+
+
 def test_plan_steps_and_too_little_data():
     assert plan_steps(40, TrainingConfig(num_workers=2, micro_batch_size=4, epochs=2.0)) == 10
     assert plan_steps(40, TrainingConfig(num_workers=2, micro_batch_size=4, max_steps=3)) == 3
@@ -77,6 +102,10 @@ def test_deepspeed_zero2_on_two_workers_trains_and_exports(ray_session, tiny_lla
     assert m["steps"] == 4 and len(m["loss_curve"]) == 4
     assert m["tokens"] == 4 * 2 * 2 * SEQ  # steps x micro batch x workers x seq_len
     assert m["loss_curve"][-1] < m["loss_curve"][0]
+    # one metrics schema: the learning rate (cosine from 3e-3 to 3e-4 over 4 steps) and gradient norm per step
+    assert len(m["lr_curve"]) == len(m["grad_norm_curve"]) == 4
+    assert m["lr_curve"][0] == pytest.approx(3e-3) and m["lr_curve"][0] > m["lr_curve"][-1] >= 3e-4
+    assert all(g is not None and g > 0 for g in m["grad_norm_curve"])
     card = json.loads((tmp_path / "model" / "mediphi.json").read_text())
     assert card["corpus"] == "unit" and card["steps"] == 4 and card["strategy"] == "deepspeed"
     before, after = weights(tiny_llama), weights(result["model_dir"])
@@ -84,20 +113,30 @@ def test_deepspeed_zero2_on_two_workers_trains_and_exports(ray_session, tiny_lla
     assert any(not torch.equal(before[k], after[k]) for k in before)
 
 
-def test_interrupted_run_resumes_from_its_ray_checkpoint(ray_session, tiny_llama, tmp_path):
-    """Same name and storage: the second call continues at step 2 instead of starting over."""
+def test_a_killed_worker_is_replaced_and_training_continues_the_same_curve(ray_session, tiny_llama, tmp_path):
+    """SIGKILL of the training worker at step 3 (checkpoints every 2 steps): Ray Train restarts the
+    group, the new worker resumes from the step-2 checkpoint with the same data order, and the
+    loss curve is the uninterrupted run's, step for step."""
     from mediphi.training import train_causal_lm
 
-    data = packed_rows(tmp_path / "data", 8, seed=1)
-    common = dict(num_workers=1, micro_batch_size=2, seq_len=SEQ, learning_rate=3e-3, checkpoint_every=1,
-                  deepspeed="configs/deepspeed/zero2_cpu.json")
-    first = train_causal_lm(tiny_llama, data, tmp_path / "m1", TrainingConfig(max_steps=2, **common),
-                            name="resume", storage_path=tmp_path / "ray")["metrics"]
-    second = train_causal_lm(tiny_llama, data, tmp_path / "m2", TrainingConfig(max_steps=4, **common),
-                             name="resume", storage_path=tmp_path / "ray")["metrics"]
-    assert first["steps"] == 2
-    assert second["steps"] == 4 and second["steps_this_run"] == 2
-    assert second["loss_curve"][:2] == first["loss_curve"]
+    data = packed_rows(tmp_path / "data", 12, seed=2)
+    cfg = TrainingConfig(num_workers=1, micro_batch_size=2, seq_len=SEQ, learning_rate=3e-3, max_steps=6,
+                         checkpoint_every=2, max_failures=1, deepspeed="configs/deepspeed/zero2_cpu.json")
+    reference = train_causal_lm(tiny_llama, data, tmp_path / "ref", cfg, name="ref",
+                                storage_path=tmp_path / "ray")["metrics"]
+    drilled = train_causal_lm(tiny_llama, data, tmp_path / "drill", cfg, name="drill",
+                              storage_path=tmp_path / "ray", kill_at_step=3)["metrics"]
+    assert (tmp_path / "ray" / "drill" / ".fault-drill-done").exists()  # the worker was killed
+    assert drilled["steps"] == 6 and drilled["steps_this_run"] == 4  # the new worker started at step 2
+    assert drilled["loss_curve"] == pytest.approx(reference["loss_curve"], rel=1e-5, abs=1e-6)
+    assert drilled["lr_curve"] == pytest.approx(reference["lr_curve"])  # the scheduler resumed too
+
+    # A stage rerun on the same name and storage (a killed stage, started again) continues from the
+    # last checkpoint instead of step 0: here two more steps on top of the finished six.
+    more = train_causal_lm(tiny_llama, data, tmp_path / "more", cfg.model_copy(update={"max_steps": 8}),
+                           name="drill", storage_path=tmp_path / "ray")["metrics"]
+    assert more["steps"] == 8 and more["steps_this_run"] == 2
+    assert more["loss_curve"][:6] == drilled["loss_curve"]
 
 
 def test_wrong_seq_len_names_the_field(ray_session, tiny_llama, tmp_path):

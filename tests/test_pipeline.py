@@ -19,6 +19,16 @@ def test_pipeline_end_to_end_then_skips(ray_session, tiny_config):
         for upstream, h in m["inputs"].items():
             assert rd.read_manifest(upstream)["hash"] == h
 
+    # Every manifest, report, card and marker is strict JSON (no NaN or Infinity), which any parser reads.
+    def no_constants(name):
+        raise AssertionError(f"non-standard JSON constant {name}")
+
+    written = [p for p in rd.root.rglob("*.json") if p.name in ("manifest.json", "report.json", "effect.json",
+               "trials.json", "pipeline.json", "mediphi.json", "trainer_state.json") or p.parent.name == ".done"]
+    assert len(written) > 20
+    for path in written:
+        json.loads(path.read_text(), parse_constant=no_constants)
+
     report = json.loads((rd.root / "evaluate" / "report.json").read_text())
     served = set(rd.read_manifest("serve")["outputs"]["models"])
     assert {"base", "merged", "aligned"} <= served

@@ -136,3 +136,19 @@ def test_a_second_process_on_the_same_run_dir_gets_a_clear_error(tmp_path):
     rd = RunDir(tmp_path)
     with run_dir_lock(rd, "pipeline"):
         assert execute(UP, _cfg(), rd, _writer([]))["status"] == "complete"
+
+
+def test_manifests_are_strict_json_even_with_nan_metrics(tmp_path):
+    """A mean over no rows is NaN in Python; the manifest says null, so strict parsers read it."""
+    import math
+
+    import numpy as np
+
+    def body(ctx):
+        return {"outputs": {}, "metrics": {"judge_mean": float("nan"), "best": np.float32("inf"),
+                                           "curve": [1.0, math.nan], "ok": np.float64(0.5)}}
+
+    execute(UP, _cfg(), RunDir(tmp_path), body)
+    text = (tmp_path / "up" / "manifest.json").read_text()
+    m = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in the manifest"))
+    assert m["metrics"] == {"judge_mean": None, "best": None, "curve": [1.0, None], "ok": 0.5}

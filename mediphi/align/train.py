@@ -67,7 +67,7 @@ def fit(phase: str, *, model: str, data: Path, train: TrainingConfig, lora: Alig
 
     if train.dtype == "float16" and not train.use_gpu:
         raise ConfigError(f"align.{phase}.dtype float16 needs use_gpu: true (CPU: float32 or bfloat16)")
-    if train.checkpoint_every:
+    if train.checkpoint_every and "checkpoint_every" in train.model_fields_set:  # the default is the experts'
         raise ConfigError(f"align.{phase}.checkpoint_every: align checkpoints once per phase, at its end; set 0")
     shutil.rmtree(storage / phase, ignore_errors=True)  # every attempt is a fresh Ray Train run
     trainer = TorchTrainer(
@@ -179,6 +179,15 @@ def build_trainer(phase: Phase, cfg: dict[str, Any], model, tokenizer, dataset, 
                                            processing_class=tokenizer, **kwargs)
 
 
+def lr_scheduler_args(t: TrainingConfig) -> dict[str, Any]:
+    """The experts' schedule in transformers' names (the same curve as mediphi.training.lr_factor)."""
+    if t.lr_schedule == "constant":
+        return {"lr_scheduler_type": "constant_with_warmup"}
+    if t.lr_schedule == "cosine":
+        return {"lr_scheduler_type": "cosine_with_min_lr", "lr_scheduler_kwargs": {"min_lr_rate": t.min_lr_ratio}}
+    return {"lr_scheduler_type": "linear"}
+
+
 def training_args(t: TrainingConfig, deepspeed: dict[str, Any] | None, output_dir: str) -> dict[str, Any]:
     """TrainingConfig -> HF/TRL training arguments (shared by SFTConfig and DPOConfig)."""
     return dict(
@@ -191,6 +200,8 @@ def training_args(t: TrainingConfig, deepspeed: dict[str, Any] | None, output_di
         learning_rate=t.learning_rate,
         weight_decay=t.weight_decay,
         warmup_steps=t.warmup_steps,
+        **lr_scheduler_args(t),
+        max_grad_norm=t.max_grad_norm,
         num_train_epochs=t.epochs,
         max_steps=t.max_steps,
         max_length=t.seq_len,

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -94,7 +93,9 @@ def write_model_card(path: str | Path, info: dict[str, Any]) -> None:
         if k not in ("title", "description"):
             lines.append(f"- **{k}**: {v}")
     (path / "README.md").write_text("\n".join(lines) + "\n")
-    (path / "mediphi.json").write_text(json.dumps(info, indent=2, default=str))
+    from mediphi.runs import strict_json
+
+    (path / "mediphi.json").write_text(strict_json(info, indent=2))
 
 
 def base_model(config) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import ray
 import ray.train
+from ray.data import ExecutionOptions
 from ray.train.torch import TorchTrainer
 
 from mediphi.config import ConfigError, InputError, TrainingConfig
@@ -27,11 +28,15 @@ log = logging.getLogger("mediphi.training")
 
 def train_causal_lm(model_path: str, train_dir: str | Path, out_dir: str | Path, cfg: TrainingConfig,
                     name: str, storage_path: str | Path, card: dict[str, Any] | None = None,
-                    field: str = "training") -> dict[str, Any]:
-    """Train `model_path` on `train_dir` (Parquet, input_ids list<int32> of cfg.seq_len tokens).
+                    field: str = "training", kill_at_step: int | None = None) -> dict[str, Any]:
+    """Train `model_path` on `train_dir` (Parquet, input_ids list<int32> of cfg.seq_len tokens, and
+    labels and position_ids where the packer wrote them).
 
     Returns {"metrics": {steps, tokens, first_loss, final_loss, loss_curve, tokens_per_s, ...},
     "model_dir": out_dir}. `field` names the config section in error messages.
+    `kill_at_step`: a fault drill. The rank-0 worker SIGKILLs itself once, on reaching that step
+    (a lost node, as Ray sees it); Ray Train restarts the group (cfg.max_failures) and training
+    resumes from the last checkpoint.
     """
     train_dir, out_dir = Path(train_dir).resolve(), Path(out_dir).resolve()
     check_row_length(train_dir, cfg.seq_len, field)
@@ -49,6 +54,8 @@ def train_causal_lm(model_path: str, train_dir: str | Path, out_dir: str | Path,
             "deepspeed": deepspeed_config(cfg, cfg.num_workers, f"{field}.deepspeed"),
             "total_steps": total_steps,
             "out_dir": str(out_dir),
+            "kill_at_step": kill_at_step,
+            "fault_marker": str(Path(storage_path).resolve() / name / ".fault-drill-done"),
             "card": {"title": name, "init": str(model_path), "train_data": str(train_dir),
                      "learning_rate": cfg.learning_rate, **(card or {})},
         },
@@ -58,8 +65,12 @@ def train_causal_lm(model_path: str, train_dir: str | Path, out_dir: str | Path,
             name=name, storage_path=str(Path(storage_path).resolve()),
             # Only the latest checkpoint matters for resuming; optimizer state is 3x the model.
             checkpoint_config=ray.train.CheckpointConfig(num_to_keep=1),
+            failure_config=ray.train.FailureConfig(max_failures=cfg.max_failures),
         ),
         datasets={"train": dataset},
+        # Rows reach each worker in the same order on every attempt: a resumed run skips exactly
+        # the micro batches it already trained on and sees the ones after them.
+        dataset_config=ray.train.DataConfig(execution_options=ExecutionOptions(preserve_order=True)),
     )
     log.info("[%s] training %d steps on %s (%s)", name, total_steps, train_dir.name,
              "DeepSpeed" if cfg.deepspeed else "DDP")

@@ -15,6 +15,8 @@ from typing import Any
 
 import ray.train
 
+from mediphi.runs import strict_json
+
 STATE_FILE = "trainer_state.json"
 
 
@@ -23,9 +25,12 @@ class TrainerState:
     step: int = 0  # optimizer steps done
     tokens: int = 0  # tokens trained on, all workers
     loss_curve: list[float] = field(default_factory=list)  # mean loss of each optimizer step
+    lr_curve: list[float] = field(default_factory=list)  # learning rate of each step
+    grad_norm_curve: list[float | None] = field(default_factory=list)  # gradient norm before clipping
 
     def write(self, directory: Path) -> None:
-        (Path(directory) / STATE_FILE).write_text(json.dumps(asdict(self)))
+        # Strict JSON: a diverged step's NaN loss is written as null, readable everywhere.
+        (Path(directory) / STATE_FILE).write_text(strict_json(asdict(self)))
 
     @classmethod
     def read(cls, directory: Path) -> "TrainerState":

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import ray.train
@@ -30,7 +33,7 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
     # -- setup: model, optimizer, and where an interrupted run left off
     t_setup = time.perf_counter()
     torch.manual_seed(cfg.seed)
-    strategy = build_strategy(config["model_path"], cfg, config["deepspeed"])
+    strategy = build_strategy(config["model_path"], cfg, config["deepspeed"], total_steps)
     state = restore(strategy)
     setup_s = time.perf_counter() - t_setup
     if rank == 0:
@@ -56,12 +59,19 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
         state.step += 1
         state.tokens += batch["input_ids"].numel() * cfg.grad_accum * world
         state.loss_curve.append(mean_over_workers(torch.stack(window).mean(), world))
+        stats = strategy.step_stats()
+        state.lr_curve.append(stats["lr"])
+        state.grad_norm_curve.append(None if stats["grad_norm"] is None else round(stats["grad_norm"], 6))
         window = []
         if rank == 0:
-            log.info("[%s] step %d/%d loss %.4f", config["name"], state.step, total_steps,
-                     state.loss_curve[-1])
+            log.info("[%s] step %d/%d loss %.4f lr %.3g grad norm %s tokens/s %.0f", config["name"], state.step,
+                     total_steps, state.loss_curve[-1], stats["lr"],
+                     "-" if stats["grad_norm"] is None else f"{stats['grad_norm']:.3f}",
+                     (state.tokens - start_tokens) / max(time.perf_counter() - t_train, 1e-9))
         if cfg.checkpoint_every and state.step % cfg.checkpoint_every == 0 and state.step < total_steps:
             report_checkpoint(strategy, state, metrics(), rank)
+        if state.step == config.get("kill_at_step") and rank == 0:
+            fault_drill(Path(config["fault_marker"]))
 
     # -- save: the HF model first, then the final checkpoint whose metrics the driver returns
     final = metrics()
@@ -69,6 +79,21 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
             "strategy": strategy.name, "world_size": world}
     export_model(strategy, rank, config["model_path"], config["out_dir"], card)
     report_checkpoint(strategy, state, final, rank)
+
+
+def fault_drill(marker: Path) -> None:
+    """SIGKILL this worker, once per run (the marker says it happened): what a lost node looks like.
+
+    It dies a few seconds after its step, not at once: Ray Train's controller learns of a reported
+    checkpoint when it next polls the workers (RAY_TRAIN_HEALTH_CHECK_INTERVAL_S, 2 s), so a
+    worker that dies within that window resumes from the checkpoint before (as a real one would)."""
+    if marker.exists():
+        return
+    time.sleep(2.5 * float(os.environ.get("RAY_TRAIN_HEALTH_CHECK_INTERVAL_S", "2.0")))
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text("killed\n")
+    log.warning("fault drill: SIGKILL of this training worker (pid %d)", os.getpid())
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def micro_batches(shard, batch_size: int, device: torch.device, skip: int = 0) -> Iterator[dict[str, torch.Tensor]]:
@@ -108,6 +133,8 @@ def summary(state: TrainerState, strategy: str, world: int, setup_s: float, trai
         "first_loss": curve[0] if curve else None,
         "final_loss": curve[-1] if curve else None,
         "loss_curve": curve,
+        "lr_curve": state.lr_curve,
+        "grad_norm_curve": state.grad_norm_curve,
         "steps_this_run": steps_this_run,
         "setup_s": round(setup_s, 3),
         "train_s": round(train_s, 3),

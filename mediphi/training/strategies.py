@@ -3,6 +3,7 @@
 Both strategies share one interface so the training loop does not care which one runs:
   micro_step(batch) -> (loss, at_boundary)       forward + backward; optimizer step at the
                                                   gradient-accumulation boundary
+  step_stats() -> {lr, grad_norm}                the optimizer step just taken
   save(dir) / load(dir)                          a resumable checkpoint (optimizer included)
   reports_checkpoint(rank)                       whether this rank's files belong to it
   full_model()                                   context yielding the HF module with full weights
@@ -10,6 +11,7 @@ Both strategies share one interface so the training loop does not care which one
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,12 +28,30 @@ Batch = dict[str, torch.Tensor]  # input_ids, and labels and position_ids when t
 Schedule = Callable[[torch.optim.Optimizer], torch.optim.lr_scheduler.LRScheduler] | None
 
 
-def warmup_schedule(cfg: TrainingConfig) -> Schedule:
-    """Linear warmup to the configured rate, then constant; None when there is no warmup."""
-    if cfg.warmup_steps == 0:
-        return None
-    steps = cfg.warmup_steps
-    return lambda opt: torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / (steps + 1)))
+def lr_factor(cfg: TrainingConfig, total_steps: int) -> Callable[[int], float]:
+    """The learning rate's multiplier at each optimizer step: linear warmup over warmup_steps, then
+    cfg.lr_schedule: cosine decay to min_lr_ratio by the last step (transformers'
+    cosine_with_min_lr), linear decay to 0, or constant. Warmup starts at 1/(warmup+1), not 0:
+    the first step is not wasted."""
+    warmup, floor = cfg.warmup_steps, cfg.min_lr_ratio
+    decay_steps = max(1, total_steps - warmup)
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / (warmup + 1)
+        if cfg.lr_schedule == "constant":
+            return 1.0
+        progress = min(1.0, (step - warmup) / decay_steps)
+        if cfg.lr_schedule == "linear":
+            return 1 - progress
+        return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+    return factor
+
+
+def lr_schedule(cfg: TrainingConfig, total_steps: int) -> Schedule:
+    factor = lr_factor(cfg, total_steps)
+    return lambda opt: torch.optim.lr_scheduler.LambdaLR(opt, factor)
 
 
 def forward_kwargs(batch: Batch) -> dict[str, torch.Tensor | bool]:
@@ -63,7 +83,7 @@ class DeepSpeedStrategy:
 
     name = "deepspeed"
 
-    def __init__(self, model, cfg: TrainingConfig, ds_config: dict[str, Any]):
+    def __init__(self, model, cfg: TrainingConfig, ds_config: dict[str, Any], total_steps: int):
         import deepspeed
 
         plain_cuda_archs()
@@ -72,8 +92,9 @@ class DeepSpeedStrategy:
             model=model,
             model_parameters=[p for p in model.parameters() if p.requires_grad],
             config=ds_config,
-            lr_scheduler=warmup_schedule(cfg),
+            lr_scheduler=lr_schedule(cfg, total_steps),
         )
+        self.last_lr: float | None = None
 
     @property
     def device(self) -> torch.device:
@@ -83,8 +104,15 @@ class DeepSpeedStrategy:
         loss = self.engine(**forward_kwargs(batch)).loss
         self.engine.backward(loss)
         boundary = self.engine.is_gradient_accumulation_boundary()  # must be asked before step()
+        if boundary:
+            self.last_lr = float(self.engine.get_lr()[0])  # step() moves the scheduler on
         self.engine.step()
         return loss.detach().float(), boundary
+
+    def step_stats(self) -> dict[str, float | None]:
+        """The learning rate of the step just taken and its gradient norm (before clipping)."""
+        norm = self.engine.get_global_grad_norm()
+        return {"lr": self.last_lr, "grad_norm": None if norm is None else float(norm)}
 
     def save(self, path: Path) -> None:
         self.engine.save_checkpoint(str(path), tag=CHECKPOINT_TAG)
@@ -114,17 +142,18 @@ class DDPStrategy:
 
     name = "ddp"
 
-    def __init__(self, model, cfg: TrainingConfig):
+    def __init__(self, model, cfg: TrainingConfig, total_steps: int):
         import ray.train.torch
 
         self.model = ray.train.torch.prepare_model(model)  # DDP-wrapped when world size > 1
         self.module = getattr(self.model, "module", self.model)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.learning_rate,
                                            weight_decay=cfg.weight_decay)
-        schedule = warmup_schedule(cfg)
-        self.scheduler = schedule(self.optimizer) if schedule else None
+        self.scheduler = lr_schedule(cfg, total_steps)(self.optimizer)
         self.cfg = cfg
         self.micro_steps = 0
+        self.last_lr: float | None = None
+        self.last_grad_norm: float | None = None
         self.autocast_dtype = None if cfg.dtype == "float32" else DTYPES[cfg.dtype]
 
     @property
@@ -142,13 +171,18 @@ class DDPStrategy:
                 loss = self.model(**forward_kwargs(batch)).loss
             (loss / self.cfg.grad_accum).backward()
         if boundary:
-            if self.cfg.max_grad_norm > 0:
-                torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.max_grad_norm)
+            # max_norm inf measures without clipping: the norm is logged either way.
+            self.last_grad_norm = float(torch.nn.utils.clip_grad_norm_(
+                self.model.parameters(), self.cfg.max_grad_norm if self.cfg.max_grad_norm > 0 else float("inf")))
+            self.last_lr = self.optimizer.param_groups[0]["lr"]
             self.optimizer.step()
             if self.scheduler:
                 self.scheduler.step()
             self.optimizer.zero_grad(set_to_none=True)
         return loss.detach().float(), boundary
+
+    def step_stats(self) -> dict[str, float | None]:
+        return {"lr": self.last_lr, "grad_norm": self.last_grad_norm}
 
     def save(self, path: Path) -> None:
         torch.save({
@@ -174,10 +208,10 @@ class DDPStrategy:
         yield self.module
 
 
-def build_strategy(model_path: str, cfg: TrainingConfig, ds_config: dict[str, Any] | None):
+def build_strategy(model_path: str, cfg: TrainingConfig, ds_config: dict[str, Any] | None, total_steps: int):
     from mediphi.models import load_causal_lm
 
     if ds_config is not None:
         # DeepSpeed keeps fp32 master weights itself for bf16/fp16: load in the training dtype.
-        return DeepSpeedStrategy(load_causal_lm(model_path, cfg.dtype), cfg, ds_config)
-    return DDPStrategy(load_causal_lm(model_path, "float32"), cfg)
+        return DeepSpeedStrategy(load_causal_lm(model_path, cfg.dtype), cfg, ds_config, total_steps)
+    return DDPStrategy(load_causal_lm(model_path, "float32"), cfg, total_steps)
