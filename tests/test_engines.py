@@ -107,3 +107,66 @@ def test_prefix_shared_scoring_equals_whole_sequence_scoring(tiny_llama):
     for g, w in zip(grouped, whole):
         assert len(g.logprobs) == len(w.logprobs) and g.logprobs[0] is None
         assert g.logprobs[1:] == pytest.approx(w.logprobs[1:], abs=1e-4)
+
+
+# ----------------------------------------------------------------------------- the OpenAI client's key and transport
+@pytest.fixture
+def recording_server():
+    """A loopback HTTP server answering chat completions and recording each request's headers."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["content-length"]))
+            seen.append(dict(self.headers))
+            body = json.dumps({"choices": [{"message": {"role": "assistant", "content": "ok"}}]}).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1", seen
+    server.shutdown()
+
+
+def test_openai_engine_sends_only_the_key_its_config_names(recording_server, monkeypatch):
+    from mediphi.config import ConfigError, EngineConfig
+    from mediphi.engines import build_engine, sampling_params
+
+    url, seen = recording_server
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-other-provider")
+    monkeypatch.setenv("TEACHER_KEY", "sk-teacher")
+    chat = [[{"role": "user", "content": "hi"}]]
+    params = sampling_params(EngineConfig(kind="openai", base_url=url))
+
+    assert build_engine(EngineConfig(kind="openai", base_url=url), "m").generate(chat, params) == ["ok"]
+    assert "authorization" not in {k.lower() for k in seen[-1]}  # no key named: none sent, OPENAI_API_KEY unread
+    build_engine(EngineConfig(kind="openai", base_url=url, api_key_env="TEACHER_KEY"), "m").generate(chat, params)
+    assert {k.lower(): v for k, v in seen[-1].items()}["authorization"] == "Bearer sk-teacher"
+
+    monkeypatch.delenv("TEACHER_KEY")
+    with pytest.raises(ConfigError, match="api_key_env: TEACHER_KEY is not set"):
+        build_engine(EngineConfig(kind="openai", base_url=url, api_key_env="TEACHER_KEY"), "m")
+
+
+def test_plain_http_only_to_loopback_unless_allowed():
+    from pydantic import ValidationError
+
+    from mediphi.config import EngineConfig
+
+    for ok in ("http://localhost:8000/v1", "http://127.0.0.1:8000/v1", "http://[::1]:8000/v1",
+               "https://api.example.org/v1"):
+        EngineConfig(kind="openai", base_url=ok)
+    with pytest.raises(ValidationError, match="plain http to a host other than loopback.*allow_insecure_http"):
+        EngineConfig(kind="openai", base_url="http://teacher.example.org:8000/v1")
+    EngineConfig(kind="openai", base_url="http://10.0.0.5:8000/v1", allow_insecure_http=True)

@@ -13,23 +13,62 @@ CHAT = [{"role": "user", "content": "Name one symptom of diabetes."}]
 PROMPT = "The patient was admitted with"
 
 
+KEY_ENV, KEY = "MEDIPHI_TEST_SERVE_KEY", "sk-test-serve-key"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+
+
 @pytest.fixture(scope="module")
 def server(ray_session, tiny_llama, tiny_phi3):
-    """The app (tiny Llama as 'llama', tiny Phi3 as 'phi3') on the test config's port."""
+    """The app (tiny Llama as 'llama', tiny Phi3 as 'phi3') on the test config's port, with a
+    Bearer key (serve.api_key_env) and a 20 kB body limit, as a deployment off loopback has."""
+    import os
+
     from ray import serve
 
     from mediphi.config import RunConfig
     from mediphi.serve import deploy, wait_ready
     from mediphi.serve.app import AppArgs
 
-    s = RunConfig.load(REPO / "configs" / "test.yaml").serve
+    os.environ[KEY_ENV] = KEY
+    s = RunConfig.load(REPO / "configs" / "test.yaml", overrides=[
+        f"serve.api_key_env={KEY_ENV}", "serve.max_request_bytes=20000", "serve.max_prompts_per_request=8"]).serve
     args = AppArgs(**s.model_dump(), models={"llama": tiny_llama, "phi3": tiny_phi3})
     assert deploy(args, s.host, s.port, s.app_name) is True
     endpoint = f"http://{s.host}:{s.port}"
-    wait_ready(f"{endpoint}/v1", ["llama", "phi3"])
-    with httpx.Client(base_url=endpoint, timeout=120) as client:
+    wait_ready(f"{endpoint}/v1", ["llama", "phi3"], api_key=KEY)
+    with httpx.Client(base_url=endpoint, timeout=120, headers=AUTH) as client:
         yield {"client": client, "args": args, "serve": s, "paths": {"llama": tiny_llama, "phi3": tiny_phi3}}
     serve.shutdown()  # other test modules share the cluster
+    del os.environ[KEY_ENV]
+
+
+def test_the_key_is_required_on_every_api_route_but_health(server):
+    base = f"http://{server['serve'].host}:{server['serve'].port}"
+    body = {"model": "llama", "prompt": PROMPT, "max_tokens": 2}
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": KEY}):
+        for method, path in (("GET", "/v1/models"), ("POST", "/v1/completions"), ("POST", "/v1/chat/completions")):
+            r = httpx.request(method, base + path, headers=headers, json=body if method == "POST" else None,
+                              timeout=120)
+            assert r.status_code == 401, (headers, path)
+            assert r.json()["error"]["code"] == "invalid_api_key"
+    assert httpx.get(base + "/health", timeout=120).status_code == 200  # load balancers need no key
+    assert httpx.post(base + "/v1/completions", headers=AUTH, json=body, timeout=120).status_code == 200
+    # the official openai client, with the key, and without it
+    openai = pytest.importorskip("openai")
+    ok = openai.OpenAI(base_url=base + "/v1", api_key=KEY).completions.create(model="llama", prompt=PROMPT,
+                                                                               max_tokens=2)
+    assert ok.choices[0].text is not None
+    with pytest.raises(openai.AuthenticationError):
+        openai.OpenAI(base_url=base + "/v1", api_key="wrong", max_retries=0).models.list()
+
+
+def test_request_size_and_prompt_count_limits(server):
+    c = server["client"]
+    big = c.post("/v1/completions", json={"model": "llama", "prompt": "word " * 5000, "max_tokens": 1})
+    assert big.status_code == 413 and big.json()["error"]["code"] == "request_too_large"
+    many = c.post("/v1/completions", json={"model": "llama", "prompt": ["a"] * 9, "max_tokens": 1})
+    assert many.status_code == 400 and many.json()["error"]["code"] == "too_many_prompts"
+    assert c.post("/v1/completions", json={"model": "llama", "prompt": ["a"] * 8, "max_tokens": 1}).status_code == 200
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +281,8 @@ def test_score_choices_over_http_is_one_request_per_item_and_matches_in_process(
     choices[-1] = ["A", "B", "C", "D"]  # single-token options: the in-process engine's next-token path
 
     sent: list[str] = []
-    client = OpenAIEngine(f"http://{server['serve'].host}:{server['serve'].port}/v1", "llama", concurrency=3)
+    client = OpenAIEngine(f"http://{server['serve'].host}:{server['serve'].port}/v1", "llama", api_key=KEY,
+                          concurrency=3)
     client.client.event_hooks["request"] = [lambda req: sent.append(req.url.path)]
     handle = serve.get_deployment_handle("ModelServer", server["serve"].app_name)
     before = handle.stats.remote().result()
@@ -259,7 +299,7 @@ def test_score_choices_over_http_is_one_request_per_item_and_matches_in_process(
     assert client.score_choices([prompts[0]], [[]]) == [[]] and len(sent) == len(prompts)
 
 
-def test_lm_eval_local_completions_loglikelihood(server, local, tiny_llama):
+def test_lm_eval_local_completions_loglikelihood(server, local, tiny_llama, monkeypatch):
     """lm-evaluation-harness's `local-completions` model against the app: its loglikelihood
     requests (echo, logprobs=1, max_tokens=1; text or token-id prompts) give the in-process
     log-likelihoods and is_greedy."""
@@ -289,6 +329,7 @@ def test_lm_eval_local_completions_loglikelihood(server, local, tiny_llama):
         assert cont_ids
     assert any(g for _, g in expected)
     url = f"http://{server['serve'].host}:{server['serve'].port}/v1/completions"
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)  # lm-eval's local-completions sends it as the Bearer key
     for tokenized in (False, True):
         lm = LocalCompletionsAPI(base_url=url, model="llama", tokenizer_backend="huggingface", tokenizer=tiny_llama,
                                  tokenized_requests=tokenized, num_concurrent=2, batch_size=2, max_retries=1)
@@ -302,7 +343,7 @@ def test_concurrent_requests_are_batched(server):
 
     def ask(i: int) -> httpx.Response:
         return httpx.post(f"http://{server['serve'].host}:{server['serve'].port}/v1/completions", timeout=120,
-                          json={"model": "llama", "prompt": f"Case {i}: the patient", "max_tokens": 6,
+                          headers=AUTH, json={"model": "llama", "prompt": f"Case {i}: the patient", "max_tokens": 6,
                                 "temperature": 0})
 
     with ThreadPoolExecutor(8) as pool:
@@ -409,7 +450,7 @@ def test_api_error_survives_pickling():
                                   "code": "model_not_found"}}
 
 
-def test_lm_eval_generate_until_completions_and_chat(server, local, tiny_llama):
+def test_lm_eval_generate_until_completions_and_chat(server, local, tiny_llama, monkeypatch):
     """lm-eval's generation requests: `local-completions` (raw prompt, `until` + EOS as stop, which
     may be more than OpenAI's 4) and `local-chat-completions` (messages) give the greedy text."""
     pytest.importorskip("lm_eval.models.openai_completions",
@@ -423,6 +464,7 @@ def test_lm_eval_generate_until_completions_and_chat(server, local, tiny_llama):
     from mediphi.engines import SamplingParams
 
     base = f"http://{server['serve'].host}:{server['serve'].port}/v1"
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
     eng = local["llama"]
     greedy = SamplingParams(max_new_tokens=6, temperature=0.0)
     until = ["\n\n", "Question:", "###", "</s>", "Answer:"]  # + EOS: six stop sequences

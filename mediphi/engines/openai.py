@@ -1,7 +1,6 @@
 """Client engine for any OpenAI-compatible server (our Ray Serve app, vLLM, a hosted teacher)."""
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -14,7 +13,8 @@ class OpenAIEngine:
                  timeout_s: float = 300.0):
         self.base_url = base_url.rstrip("/")
         self.model = model
-        headers = {"Authorization": f"Bearer {api_key or os.environ.get('OPENAI_API_KEY', 'none')}"}
+        # The key is the caller's to give (EngineConfig.api_key_env): never another variable's.
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout_s)
         self.concurrency = concurrency
 

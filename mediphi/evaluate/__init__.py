@@ -17,6 +17,13 @@ from mediphi.config import InputError, RunConfig
 from mediphi.runs import MissingInputError, StageContext, StageDef, execute
 
 STAGE = StageDef(name="evaluate", sections=("evaluate", "run", "prepare"), inputs=("prepare", "serve"))
+# A task's domain is a corpus kind; a kind that holds another's documents counts as that one (PMC
+# articles are the PubMed expert's: pubmed_title reads their titles and abstracts as MEDLINE's).
+DOMAIN_OF_KIND = {"pmc": "pubmed"}
+
+
+def corpus_domain(kind: str) -> str:
+    return DOMAIN_OF_KIND.get(kind, kind)
 
 
 def run(config: RunConfig, run_dir, force: bool = False) -> dict[str, Any]:
@@ -36,13 +43,16 @@ def _body(ctx: StageContext) -> dict[str, Any]:
     if not models:
         raise MissingInputError(f"none of the model groups {ev.models} is served by the serve stage "
                                 f"(served: {', '.join(ctx.input('serve', 'models'))})")
-    check_endpoint(endpoint, list(models))
+    from mediphi.serve import client_key
+
+    api_key = client_key(ctx.config)
+    check_endpoint(endpoint, list(models), api_key)
 
     items = {t.name: load_items(ctx, t) for t in tasks}
-    kinds = {c.name: c.kind for c in ctx.config.prepare.corpora}
+    kinds = {c.name: corpus_domain(c.kind) for c in ctx.config.prepare.corpora}
     records: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for model, model_dir in models.items():
-        client = ModelClient(endpoint, model, model_dir, ev.concurrency)
+        client = ModelClient(endpoint, model, model_dir, ev.concurrency, api_key)
         for task in tasks_for(model, tasks, ev.expert_tasks, kinds):
             records.setdefault(model, {})[task.name] = evaluate_one(ctx, client, task, items[task.name])
 
@@ -102,12 +112,15 @@ def load_items(ctx: StageContext, task) -> list[dict[str, Any]]:
     return items
 
 
-def check_endpoint(endpoint: str, models: list[str]) -> None:
+def check_endpoint(endpoint: str, models: list[str], api_key: str | None = None) -> None:
     """Fail before any work, with the fix, when the endpoint is down or lacks a model."""
     import httpx
 
+    from mediphi.serve import auth_headers
+
     try:
-        served = [m["id"] for m in httpx.get(f"{endpoint}/models", timeout=30).raise_for_status().json()["data"]]
+        served = [m["id"] for m in httpx.get(f"{endpoint}/models", timeout=30, headers=auth_headers(api_key))
+                  .raise_for_status().json()["data"]]
     except (httpx.HTTPError, ValueError, KeyError) as e:
         raise MissingInputError(f"endpoint {endpoint} does not answer GET /models ({type(e).__name__}: {e}): "
                                 "start it with `mediphi serve --block` (or run `mediphi pipeline`), "
@@ -120,7 +133,7 @@ def check_endpoint(endpoint: str, models: list[str]) -> None:
 
 def corpus_names(config: RunConfig, kind: str, corpora: dict[str, Any], task: str) -> list[str]:
     """The prepared corpora of a kind: by the prepare config, else a corpus named like the kind."""
-    names = [c.name for c in config.prepare.corpora if c.kind == kind and c.name in corpora]
+    names = [c.name for c in config.prepare.corpora if corpus_domain(c.kind) == kind and c.name in corpora]
     names = names or ([kind] if kind in corpora else [])
     if not names:
         raise MissingInputError(f"task {task} needs a '{kind}' corpus from the prepare stage; it has: "

@@ -164,12 +164,12 @@ def few_shot_chat(system: str | None, examples: list[Item], user_template: str,
 class ModelClient:
     """One served model over HTTP, with its own chat template for client-side rendering."""
 
-    def __init__(self, endpoint: str, name: str, model_dir: str, concurrency: int):
+    def __init__(self, endpoint: str, name: str, model_dir: str, concurrency: int, api_key: str | None = None):
         from mediphi.engines.openai import OpenAIEngine
         from mediphi.models import load_tokenizer
 
         self.name = name
-        self.engine = OpenAIEngine(endpoint, name, concurrency=concurrency)
+        self.engine = OpenAIEngine(endpoint, name, api_key=api_key, concurrency=concurrency)
         self.tokenizer = load_tokenizer(model_dir)
 
     def render(self, messages: list[Message]) -> str:

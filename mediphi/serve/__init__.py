@@ -39,7 +39,7 @@ def _body(ctx: StageContext) -> dict[str, Any]:
     with ctx.timed("deploy"):
         deployed = deploy(args, s.host, s.port, s.app_name)
     with ctx.timed("ready"):
-        wait_ready(endpoint, list(models))
+        wait_ready(endpoint, list(models), api_key=client_key(ctx.config))
     ctx.log.info("serving %s at %s", ", ".join(models), endpoint)
     return {
         "counts": {"models": len(models)},
@@ -79,12 +79,31 @@ def _running_spec(app_name: str) -> dict[str, Any] | None:
         return None
 
 
-def wait_ready(endpoint: str, models: list[str], timeout_s: float = 300.0) -> None:
+def client_key(config: RunConfig) -> str | None:
+    """The key a client of this run's endpoint sends: the value of serve.api_key_env."""
+    import os
+
+    from mediphi.config import ConfigError
+
+    name = config.serve.api_key_env
+    if not name:
+        return None
+    if not os.environ.get(name):
+        raise ConfigError(f"serve.api_key_env: {name} is not set in this environment: export the key the "
+                          "endpoint expects")
+    return os.environ[name]
+
+
+def auth_headers(api_key: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+
+def wait_ready(endpoint: str, models: list[str], timeout_s: float = 300.0, api_key: str | None = None) -> None:
     """Until GET /v1/models lists exactly `models`."""
     deadline, last = time.monotonic() + timeout_s, "no answer"
     while time.monotonic() < deadline:
         try:
-            r = httpx.get(f"{endpoint}/models", timeout=10)
+            r = httpx.get(f"{endpoint}/models", timeout=10, headers=auth_headers(api_key))
             if r.status_code == 200:
                 served = sorted(m["id"] for m in r.json()["data"])
                 if served == sorted(models):

@@ -10,12 +10,13 @@
 OpenAI app on vLLM instead (GPU clusters only; `ray.serve.llm` imports only where vLLM is installed).
 """
 import asyncio
+import hmac
 import logging
 import time
 from collections import defaultdict
 from typing import Any, Literal
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import Field, model_validator
@@ -86,21 +87,44 @@ def build_app(args: dict[str, Any]) -> serve.Application:
     log.info("serving %s with engine %s", ", ".join(models), a.engine)
     if a.engine == "vllm":
         return _vllm_app(a, models)
+    key = api_key(a)
     server = ModelServer.options(
         ray_actor_options={"num_cpus": a.num_cpus, "num_gpus": a.num_gpus},
         # Enough requests in flight on a replica for @serve.batch to fill a batch.
         max_ongoing_requests=max(16, 4 * a.max_batch_size),
     ).bind(models, a.dtype, a.max_models_per_replica, a.max_batch_size, a.batch_wait_timeout_s,
            a.max_tokens_limit)
-    return OpenAIIngress.bind(server, app_spec(a, models))
+    ingress = OpenAIIngress
+    if key is not None:
+        # The builder's environment has the key (`serve run`, the serve stage): hand it to the
+        # ingress replica, which may run on another node. Without it there, the replica reads
+        # its own environment, and refuses to start if the variable is missing (fail closed).
+        ingress = OpenAIIngress.options(ray_actor_options={
+            "num_cpus": 0, "runtime_env": {"env_vars": {a.api_key_env: key}}})
+    return ingress.bind(server, app_spec(a, models))
+
+
+def api_key(a: AppArgs) -> str | None:
+    import os
+
+    return os.environ.get(a.api_key_env) or None if a.api_key_env else None
 
 
 def app_spec(a: AppArgs, models: dict[str, str]) -> dict[str, Any]:
-    """Everything that makes two deployments of this app the same (resolved model paths included)."""
-    return {**a.model_dump(mode="json", exclude={"run_dir", "groups", "base"}), "models": models}
+    """Everything that makes two deployments of this app the same (resolved model paths included;
+    the key as a fingerprint, so a new key redeploys but the spec never holds the key itself)."""
+    import hashlib
+
+    key = api_key(a)
+    return {**a.model_dump(mode="json", exclude={"run_dir", "groups", "base"}), "models": models,
+            "key_sha256": hashlib.sha256(key.encode()).hexdigest()[:16] if key else None}
 
 
 def _vllm_app(a: AppArgs, models: dict[str, str]) -> serve.Application:
+    if a.api_key_env:
+        # Refused rather than served without the check the config asks for.
+        raise ValueError("serve.api_key_env: the vLLM app (Ray Serve LLM) does not check keys here; serve it on "
+                         "loopback behind an authenticating gateway, or use engine hf")
     try:
         from ray.serve.llm import LLMConfig, build_openai_app
     except ImportError as e:
@@ -391,6 +415,26 @@ async def _invalid_request(_: Request, e: RequestValidationError) -> JSONRespons
     return JSONResponse(error_body(message, param=param, code=err.get("type")), status_code=400)
 
 
+_KEY_VAR, _BYTES_VAR = "MEDIPHI_SERVE_REPLICA_KEY", "MEDIPHI_SERVE_REPLICA_MAX_BYTES"
+
+
+def guard(request: Request) -> None:
+    """Every /v1 route, before its body is parsed: the Bearer key when the app has one (401), then
+    the body-size limit (413). /health stays open for load balancers."""
+    import os
+
+    key = os.environ.get(_KEY_VAR)
+    if key is not None:
+        sent = request.headers.get("authorization", "")
+        if not hmac.compare_digest(sent.encode(), f"Bearer {key}".encode()):
+            raise APIError(401, "missing or invalid API key: send `Authorization: Bearer <key>`",
+                           code="invalid_api_key")
+    limit, size = os.environ.get(_BYTES_VAR, ""), request.headers.get("content-length", "")
+    if limit.isdigit() and size.isdigit() and int(size) > int(limit):
+        raise APIError(413, f"the request body is {size} bytes; this server takes at most {limit}",
+                       code="request_too_large")
+
+
 @api.exception_handler(StarletteHTTPException)
 async def _http_error(_: Request, e: StarletteHTTPException) -> JSONResponse:
     return JSONResponse(error_body(str(e.detail), code=str(e.status_code)), status_code=e.status_code)
@@ -400,9 +444,21 @@ async def _http_error(_: Request, e: StarletteHTTPException) -> JSONResponse:
 @serve.ingress(api)
 class OpenAIIngress:
     def __init__(self, server: DeploymentHandle, spec: dict[str, Any]):
+        import os
+
         self.server, self._spec = server, spec
         self.names = list(spec["models"])
         self.created = int(time.time())
+        # The guard below is a module-level FastAPI dependency (Serve pickles the app into this
+        # replica, so it cannot see this instance): it reads the limits from this process's env.
+        os.environ.pop(_KEY_VAR, None)
+        if spec.get("api_key_env"):
+            key = os.environ.get(spec["api_key_env"])
+            if not key:
+                raise RuntimeError(f"serve.api_key_env: {spec['api_key_env']} is not set on this replica: set it "
+                                   "where `serve run` / the serve stage runs, or in the cluster's environment")
+            os.environ[_KEY_VAR] = key
+        os.environ[_BYTES_VAR] = str(spec.get("max_request_bytes") or "")
 
     def spec(self) -> dict[str, Any]:
         """What this app serves and how (the serve stage compares it before redeploying)."""
@@ -412,18 +468,18 @@ class OpenAIIngress:
     async def health(self) -> dict[str, Any]:
         return {"status": "ok", "models": self.names}
 
-    @api.get("/v1/models")
+    @api.get("/v1/models", dependencies=[Depends(guard)])
     async def list_models(self) -> dict[str, Any]:
         return models_body(self.names, self.created)
 
-    @api.post("/v1/completions")
+    @api.post("/v1/completions", dependencies=[Depends(guard)])
     async def completions(self, req: CompletionRequest) -> dict[str, Any]:
         self._check(req)
         job = self._job(req, max_tokens=COMPLETION_DEFAULT_MAX_TOKENS if req.max_tokens is None else req.max_tokens,
                         echo=req.echo, logprobs=req.logprobs, prompts=req.prompts)
         return completion_body(req.model, await self._call(job))  # one model-server call for all prompts
 
-    @api.post("/v1/chat/completions")
+    @api.post("/v1/chat/completions", dependencies=[Depends(guard)])
     async def chat(self, req: ChatRequest) -> dict[str, Any]:
         self._check(req)
         job = self._job(req, max_tokens=req.max_tokens,
@@ -434,6 +490,11 @@ class OpenAIIngress:
         if req.model not in self.names:
             raise APIError(404, f"model '{req.model}' is not served here; served models: {', '.join(self.names)}",
                            param="model", code="model_not_found")
+        prompts = getattr(req, "prompts", None)
+        most = self._spec.get("max_prompts_per_request")
+        if most is not None and prompts is not None and len(prompts) > most:
+            raise APIError(400, f"{len(prompts)} prompts in one request; this server takes at most {most}",
+                           param="prompt", code="too_many_prompts")
         limit = self._spec["max_tokens_limit"]
         if req.max_tokens is not None and req.max_tokens > limit:
             raise APIError(400, f"max_tokens={req.max_tokens} is above this server's limit of {limit}",
