@@ -58,6 +58,12 @@ def test_long_documents_are_cut_and_long_chats_dropped_and_counted():
     assert stats == {"sequences": 3, "pad_tokens": SEQ - 5, "loss_tokens": len(doc) - 3, "dropped_texts": 1}
 
 
+def test_a_trailing_dropped_chat_is_counted_without_a_row_of_padding():
+    rows = pack_texts([(list(range(10, 20)), 0), (list(range(70)), 60)], SEQ, 0)
+    assert len(rows["input_ids"]) == 1 and rows["n_dropped"] == [1]
+    assert any(t != IGNORE for t in rows["labels"][0])  # every row carries loss
+
+
 def test_pack_batch_follows_key_order():
     batch = pa.table({"key": ["b", "a"], "ids": pa.array([[2, 2], [1, 1]], type=pa.list_(pa.int32())),
                       "n_prompt": pa.array([0, 0], type=pa.int32())})

@@ -117,8 +117,12 @@ def pack_texts(texts: list[tuple[list[int], int]], seq_len: int, pad_id: int) ->
             row_ids += piece
             row_labels += labels
             row_pos += list(range(len(piece)))
-    if row_ids or dropped:
+    if row_ids:
         close()
+    elif dropped and out["n_dropped"]:
+        out["n_dropped"][-1] += dropped  # counted on the last row: a row of padding alone has no loss (NaN)
+    elif dropped:
+        close()  # every text was dropped: one row of padding carries the count; plan_steps sees 1 row
     return out
 
 
