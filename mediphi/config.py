@@ -71,6 +71,19 @@ class EngineConfig(Section):
         return self
 
 
+def key_from_env(name: str | None, field: str) -> str | None:
+    """The secret in the environment variable `name` (None when no variable is named); a named but
+    unset variable is a ConfigError naming `field`, never a silent fallback to another one."""
+    import os
+
+    if not name:
+        return None
+    if not os.environ.get(name):
+        raise ConfigError(f"{field}: {name} is not set in this environment: export it, or remove {field} "
+                          "where no key is needed")
+    return os.environ[name]
+
+
 def secure_or_loopback(url: str) -> bool:
     """https, or http to this machine (localhost, 127.0.0.0/8, ::1; host-only forms like "http://::1" too)."""
     import ipaddress

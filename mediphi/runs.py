@@ -278,7 +278,7 @@ class RunDirBusyError(UserError, RuntimeError):
 
 
 _LOCK_FILE = ".lock"
-_held: dict[Path, list] = {}  # run dir -> [open lock file, depth]: re-entrant within one process
+_held: set[Path] = set()  # run dirs this process holds: the lock is re-entrant within one process
 
 
 @contextmanager
@@ -289,12 +289,8 @@ def run_dir_lock(rd: RunDir, stage: str) -> Iterator[None]:
     import fcntl
     import socket
 
-    if rd.root in _held:
-        _held[rd.root][1] += 1
-        try:
-            yield
-        finally:
-            _held[rd.root][1] -= 1
+    if rd.root in _held:  # the outermost holder releases it
+        yield
         return
     rd.root.mkdir(parents=True, exist_ok=True)
     fh = open(rd.root / _LOCK_FILE, "a+")
@@ -311,11 +307,11 @@ def run_dir_lock(rd: RunDir, stage: str) -> Iterator[None]:
     fh.write(f"stage '{stage}' run by pid {os.getpid()} on {socket.gethostname()} since "
              f"{time.strftime('%Y-%m-%d %H:%M:%S')}\n")
     fh.flush()
-    _held[rd.root] = [fh, 1]
+    _held.add(rd.root)
     try:
         yield
     finally:
-        del _held[rd.root]
+        _held.discard(rd.root)
         fh.seek(0)
         fh.truncate()
         fcntl.flock(fh, fcntl.LOCK_UN)

@@ -1,9 +1,7 @@
 """Text generation behind one interface (see base.Engine): HF, vLLM, OpenAI-compatible HTTP."""
 from __future__ import annotations
 
-import os
-
-from mediphi.config import ConfigError, EngineConfig
+from mediphi.config import EngineConfig, key_from_env
 from mediphi.engines.base import Engine, Message, Prompt, SamplingParams, truncate_at_stop
 
 
@@ -32,13 +30,8 @@ def build_engine(cfg: EngineConfig, default_model: str, cache_dir: str | None = 
 def _openai(cfg: EngineConfig, model: str):
     from mediphi.engines.openai import OpenAIEngine
 
-    api_key = None
-    if cfg.api_key_env:
-        api_key = os.environ.get(cfg.api_key_env)
-        if not api_key:
-            raise ConfigError(f"api_key_env: {cfg.api_key_env} is not set in this environment: export it, or "
-                              f"remove api_key_env for a server that needs no key")
-    return OpenAIEngine(cfg.base_url, model, api_key=api_key, concurrency=cfg.batch_size)
+    return OpenAIEngine(cfg.base_url, model, api_key=key_from_env(cfg.api_key_env, "api_key_env"),
+                        concurrency=cfg.batch_size)
 
 
 __all__ = ["Engine", "EngineConfig", "Message", "Prompt", "SamplingParams", "build_engine",

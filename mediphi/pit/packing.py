@@ -60,8 +60,14 @@ def chat_tokens(tok, prompt: str, response: str) -> tuple[list[int], int]:
     head_ids = tok(head, add_special_tokens=False)["input_ids"] if full.startswith(head) else []
     n_prompt = len(head_ids) if ids[:len(head_ids)] == head_ids else 0
     if not n_prompt:
-        log.warning("chat template does not render the prompt as a prefix of the chat: loss on every token")
+        _warn_no_prefix()
     return ids, n_prompt
+
+
+@functools.lru_cache(maxsize=1)
+def _warn_no_prefix() -> None:
+    # Once per worker process, not once per chat.
+    log.warning("chat template does not render the prompt as a prefix of the chat: loss on every token")
 
 
 def tokenize_batch(batch: pa.Table, tokenizer_path: str) -> pa.Table:

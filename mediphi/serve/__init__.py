@@ -81,17 +81,9 @@ def _running_spec(app_name: str) -> dict[str, Any] | None:
 
 def client_key(config: RunConfig) -> str | None:
     """The key a client of this run's endpoint sends: the value of serve.api_key_env."""
-    import os
+    from mediphi.config import key_from_env
 
-    from mediphi.config import ConfigError
-
-    name = config.serve.api_key_env
-    if not name:
-        return None
-    if not os.environ.get(name):
-        raise ConfigError(f"serve.api_key_env: {name} is not set in this environment: export the key the "
-                          "endpoint expects")
-    return os.environ[name]
+    return key_from_env(config.serve.api_key_env, "serve.api_key_env")
 
 
 def auth_headers(api_key: str | None) -> dict[str, str]:

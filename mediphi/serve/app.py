@@ -105,9 +105,12 @@ def build_app(args: dict[str, Any]) -> serve.Application:
 
 
 def api_key(a: AppArgs) -> str | None:
+    """The key in the builder's environment, if it has it (a replica may get it from its own)."""
     import os
 
-    return os.environ.get(a.api_key_env) or None if a.api_key_env else None
+    if not a.api_key_env:
+        return None
+    return os.environ.get(a.api_key_env) or None
 
 
 def app_spec(a: AppArgs, models: dict[str, str]) -> dict[str, Any]:
