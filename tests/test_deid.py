@@ -31,17 +31,25 @@ POSITIVES = {
              ("Margaret Whitfield is a 71-year-old woman.", "Margaret Whitfield"),
              ("Mrs. O'Brien-Walsh called.", "O'Brien-Walsh"),
              ("Consulted Dr Anand Krishnamurthy who agreed.", "Anand Krishnamurthy"),
-             ("Dear Ms. Delacroix,", "Delacroix")],
+             ("Dear Ms. Delacroix,", "Delacroix"),
+             ("Signed: Min-jun Baek, M.D.", "Min-jun Baek"),
+             ("Report given to Nurse Okeke at 0700.", "Okeke"),
+             ("Verified by R. Mbatha (MLS).", "R. Mbatha"),
+             ("Last: NAKAMURA  First: AIKO  MI: T", "T"),
+             ("Attended by Tomasz Wiśniewski, MD.", "Tomasz Wiśniewski")],
     "date": [("Admitted 03/04/2021.", "03/04/2021"), ("DOB 2/9/57", "2/9/57"), ("on 2021-03-04", "2021-03-04"),
              ("March 4, 2021", "March 4, 2021"), ("seen 4 Mar 2021", "4 Mar 2021"), ("04-MAR-2021", "04-MAR-2021"),
              ("last visit Sept. 12th", "Sept. 12th"), ("since March 2019", "March 2019"), ("in 11/2020", "11/2020"),
-             ("dated 12.25.2020", "12.25.2020"), ("surgery on 7/14", "7/14"), ("the 3rd of June, 2019", "3rd of June, 2019")],
+             ("dated 12.25.2020", "12.25.2020"), ("surgery on 7/14", "7/14"), ("the 3rd of June, 2019", "3rd of June, 2019"),
+             ("HOME VISIT   Tues 3/12", "3/12"), ("Collected: 20230719", "20230719")],
     "age": [("a 92-year-old man", "92"), ("age 93", "93"), ("aged 95", "95"), ("91 yo F", "91"), ("100 y/o", "100"),
-            ("ninety-two years old", "ninety-two"), ("a woman in her 90s", "90s"), ("Age: 104", "104")],
+            ("ninety-two years old", "ninety-two"), ("a woman in her 90s", "90s"), ("Age: 104", "104"),
+            ("Age: 96Y  Sex: F", "96Y"), ("celebrated her 95th birthday", "95th")],
     "phone": [("call (617) 555-0123", "(617) 555-0123"), ("617.555.0123", "617.555.0123"), ("617 555 0123", "617 555 0123"),
               ("+1 617-555-0123", "+1 617-555-0123"), ("Fax: 617/555-0199", "617/555-0199"),
               ("1-800-555-0199 ext. 42", "1-800-555-0199 ext. 42"), ("Pager 4-4821", "4-4821"),
-              ("+44 20 7946 0958", "+44 20 7946 0958"), ("Tel: 6175550123", "6175550123")],
+              ("+44 20 7946 0958", "+44 20 7946 0958"), ("Tel: 6175550123", "6175550123"),
+              ("her son called (555-0142) twice", "555-0142"), ("call back at 555-0177", "555-0177")],
     "email": [("mail jane.doe@example.org today", "jane.doe@example.org"), ("J_DOE+notes@mail.hospital.co.uk",
                                                                             "J_DOE+notes@mail.hospital.co.uk")],
     "url": [("see https://portal.example.org/x?id=3.", "https://portal.example.org/x?id=3"), ("www.example.com", "www.example.com"),
@@ -54,16 +62,30 @@ POSITIVES = {
             ("patient ID: PT-448812", "PT-448812")],
     "id": [("Account #: 7781234501", "7781234501"), ("Member ID XKB123456789", "XKB123456789"),
            ("Encounter no. E12345678", "E12345678"), ("license plate 7ABC123", "7ABC123"), ("NPI: 1234567893", "1234567893"),
-           ("Medicare ID 1EG4-TE5-MK73", "1EG4-TE5-MK73"), ("Serial number: SN-88213-XK", "SN-88213-XK")],
+           ("Medicare ID 1EG4-TE5-MK73", "1EG4-TE5-MK73"), ("Serial number: SN-88213-XK", "SN-88213-XK"),
+           ("My portal ID is PX-22031.", "PX-22031"), ("Pump serial S/N 88-XQ-1204 returned", "88-XQ-1204"),
+           ("Implant lot LOT 7TR221 used", "7TR221"), ("UDI (01)00884838002366(17)250101", "(01)00884838002366(17)250101")],
     "address": [("lives at 1234 Oak Street", "1234 Oak Street"), ("12 West 34th St., Apt 4B", "12 West 34th St., Apt 4B"),
-                ("PO Box 4456", "PO Box 4456"), ("Suite 210", "Suite 210"), ("77 Massachusetts Ave NW", "77 Massachusetts Ave NW")],
+                ("PO Box 4456", "PO Box 4456"), ("Suite 210", "Suite 210"), ("77 Massachusetts Ave NW", "77 Massachusetts Ave NW"),
+                ("Address: 450 Camino del Sol, Taos", "450 Camino del Sol"), ("lives at 88 County Road 12", "88 County Road 12")],
     "location": [("Boston, MA 02115", "Boston"), ("St. Louis, Missouri", "St. Louis"), ("lives in Worcester with", "Worcester"),
-                 ("SALT LAKE CITY, UT 84101", "SALT LAKE CITY"), ("Suffolk County", "Suffolk County")],
-    "zip": [("Boston, MA 02115", "02115"), ("Zip code: 30301-1234", "30301-1234"), ("Dover, DE 19901", "19901")],
+                 ("SALT LAKE CITY, UT 84101", "SALT LAKE CITY"), ("Suffolk County", "Suffolk County"),
+                 ("lives at 12 Elm St, Apt 2, Marblehead.", "Marblehead"), ("an 87 yo woman from Kalamazoo", "Kalamazoo"),
+                 ("He flew back from Tucson.", "Tucson"), ("Admitted from Hibbing. Home: 3 Oak St, Hibbing, MN", "Hibbing"),
+                 ("flown from Parkview Regional Medical Center, Fort Wayne.", "Fort Wayne")],
+    "zip": [("Boston, MA 02115", "02115"), ("Zip code: 30301-1234", "30301-1234"), ("Dover, DE 19901", "19901"),
+            ("address 41 Pine Rd, Mesa 85201", "85201")],
     "facility": [("transferred to St. Mary's Hospital", "St. Mary's Hospital"),
                  ("Mercy Medical Center ED", "Mercy Medical Center"),
                  ("records from Hospital of the University of Pennsylvania", "Hospital of the University of Pennsylvania"),
-                 ("Cedar Ridge Nursing Home", "Cedar Ridge Nursing Home")],
+                 ("Cedar Ridge Nursing Home", "Cedar Ridge Nursing Home"),
+                 ("Sent to Lakeshore Imaging for MRI.", "Lakeshore Imaging"),
+                 ("seen in the St. Vincent's ED", "St. Vincent's"),
+                 ("Location: Oakhaven Manor 2E", "Oakhaven Manor"),
+                 ("Reference lab: Pioneer Diagnostics Framingham.", "Pioneer Diagnostics Framingham"),
+                 ("Rx sent to Rite Aid #3318.", "Rite Aid #3318"),
+                 ("Sending: Holy Name Medical Center -> Receiving: Englewood Hospital", "Holy Name Medical Center"),
+                 ("She was transferred from Mercy General in Sacramento.", "Mercy General")],
 }
 
 
@@ -81,7 +103,18 @@ def test_each_kind_is_caught_with_its_placeholder(rules, kind, text, value):
     "in 2019 she was well", "between 2018-2020", "a 67-year-old man", "aged 89", "89 yo", "age 45",
     "He is 88 years old.", "BP 120/80", "Apgar 8/9", "take 1/2 tab", "E11.9", "Hodgkin lymphoma", "Down syndrome",
     "HISTORY OF PRESENT ILLNESS:", "INR 2.3 on 5 mg warfarin", "Temp 101.2 F", "Lives in Ohio.", "MS flare",
-    "Heart Failure Clinic", "the Emergency Department", "Brief Hospital Course:", "Grace period", "May improve"])
+    "Heart Failure Clinic", "the Emergency Department", "Brief Hospital Course:", "Grace period", "May improve",
+    # what the rules added in the development round must leave alone
+    "Follow-up in 2 weeks.", "Long-term care.", "St. John's wort 300 mg daily.", "Location: Left heel",
+    "Site: Right deltoid", "Transferred to Step Down Unit.", "Followed at Heart Failure Clinic.",
+    "Discharged to Skilled Nursing Facility.", "Admitted to Orthopedic Surgery.", "Transport to Radiology for CT.",
+    "Fluids 250-1000 mL; range 100-2000.", "Hx of MI: Y", "Multiple Sclerosis (MS) flare.",
+    "Registered Nurse (RN) to see.", "To: Cardiology Clinic Pool", "E. coli and S. Aureus grew.",
+    "He traveled to Florida in 2019.", "Serial troponins negative x2.", "Philadelphia chromosome positive ALL.",
+    "World Health Organization criteria met.", "Patient Health Questionnaire-9 score 11.", "Target INR 2-3.",
+    "Sat 94% on RA.", "Lives in Ohio, originally from Mexico.", "Magnetic Resonance Imaging showed no infarct.",
+    "Mental Health: stable.", "Coordinator: TBD", "Ref range 135-145 mmol/L.", "a woman in Labor and Delivery",
+    "PROSPERO registration number CRD42020180075", "transfer from ATP to the substrate"])
 def test_clinical_text_without_phi_survives_unchanged(rules, text):
     assert rules.scrub(text)[0] == text
 
@@ -229,7 +262,8 @@ def test_rules_reach_the_goals_on_the_evaluation_set(rules):
 def test_long_adversarial_runs_are_scrubbed(rules):
     # Linear-time patterns: these runs used to be the slow cases of careless regexes. (No time limit
     # here; benchmarks/deid.py times a 1 MB line.)
-    for unit in ("a", "1", ".", "@", "a.", "1.", "a@", "Aa ", "1 ", "Dr. ", "John Smith "):
+    for unit in ("a", "1", ".", "@", "a.", "1.", "a@", "Aa ", "1 ", "Dr. ", "John Smith ", "transferred to Aa ",
+                 "Location: Aa ", "Serial SN ", "1 Calle de ", "Aa Health ", "1 Main St, Aa ", "Last: AA First: BB "):
         text = unit * (20_000 // len(unit))
         assert len(rules.scrub(text)[0]) > 0
 
@@ -262,9 +296,11 @@ def test_ids_with_an_identifier_become_pseudonyms_and_reasons_are_scrubbed():
     assert "Smith" not in bad["reason"] and "03/04/1950" not in bad["reason"] and bad["source_id"].startswith("phi-")
 
 
-def test_heldout_set_is_well_formed_and_scored_as_measured():
-    """The hand-written held-out notes: every planted span is its value, of a Safe Harbor kind; the
-    rules' score on it is the one the README reports (0.855 recall), kept from falling."""
+def test_heldout_development_set_is_well_formed_and_scored_as_measured():
+    """The hand-written notes of heldout.py, held out until the second tuning round (recall 0.855,
+    precision 0.992 with the rules frozen) and a development set since: every planted span is its
+    value, of a Safe Harbor kind; the rules' score on it after that round (recall 1.000, precision
+    1.000) is kept from falling below a floor. It no longer estimates recall on unseen notes."""
     from mediphi.prepare.deid import get_deidentifier
     from mediphi.prepare.deid.evaluate import evaluate
     from mediphi.prepare.deid.heldout import heldout_documents
@@ -276,4 +312,25 @@ def test_heldout_set_is_well_formed_and_scored_as_measured():
         for p in d.phi:
             assert d.text[p.start:p.end] == p.value and p.kind in PHI_KINDS
     scores = evaluate(get_deidentifier("rules"), docs)
-    assert scores["recall"] >= 0.85 and scores["precision"] >= 0.99 and scores["changed_clean_docs"] == 0
+    assert scores["recall"] >= 0.98 and scores["precision"] >= 0.98 and scores["changed_clean_docs"] == 0, (
+        scores["recall"], scores["precision"], scores["missed"], scores["false_spans"])
+
+
+def test_word_alternations_are_tries_that_prefer_the_longest_word():
+    from mediphi.prepare.deid.rules import _alt
+
+    import re
+    words = ["Medical", "Medical Center", "Med", "St.", "St", "Saint", "a+b"]
+    pattern = re.compile(_alt(words))
+    for w in words:
+        assert pattern.fullmatch(w), w
+    assert pattern.match("Medical Center East").group() == "Medical Center"
+    assert pattern.match("Medicine").group() == "Med" and not pattern.fullmatch("Medica")
+
+
+def test_a_town_or_facility_found_once_is_scrubbed_everywhere(rules):
+    text = ("Retired welder from Bemidji, admitted via the St. Cloud's ED. Home: 4 Birch Ln, Bemidji, MN 56601. "
+            "Back to St. Cloud's in 2 weeks.")
+    scrubbed, counts = rules.scrub(text)
+    assert "Bemidji" not in scrubbed and "Cloud" not in scrubbed, scrubbed
+    assert counts["location"] >= 2 and counts["facility"] >= 2

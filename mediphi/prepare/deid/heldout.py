@@ -1,11 +1,14 @@
-"""A held-out de-identification set, written by hand after the rules were frozen, without reading them.
+"""A hand-written de-identification development set: held out until the rules' second tuning round.
 
 evalset.py generates its notes from value pools, and the rules were tuned until they caught its
-forms: its recall says "the listed forms work". These notes were written separately, in other
-voices and layouts (dictated, templated EHR exports, nursing flowsheet lines, secure messages,
-a transfer sheet, a research consent), so their score is the closer estimate of recall on notes
-nobody tuned against. Nothing here is to be fixed by adding its exact strings to a rule: a miss
-found here is fixed in general, and this set's score is reported before and after.
+forms: its recall says "the listed forms work". These notes were written separately, after the rules
+were frozen and without reading them, in other voices and layouts (dictated, templated EHR exports,
+nursing flowsheet lines, secure messages, a transfer sheet, a research consent). Until that tuning
+round they were held out: scored with the rules frozen, before any tuning against them, the rules
+reached recall 0.855 and precision 0.992 here. Since then this is a development set: its misses
+were fixed in general (forms, labels, context cues, word lists; never its exact strings), so its
+score no longer estimates recall on unseen notes. That estimate now comes from a blind set written
+separately, which nobody tunes against.
 
 What is planted follows the Safe Harbor list, not a wider idea of what identifies: states,
 ages up to 89, weekdays, employers, room numbers and study or lab (CLIA) numbers are left

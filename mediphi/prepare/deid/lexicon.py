@@ -14,6 +14,13 @@ def first_names() -> frozenset[str]:
     return frozenset(names - AMBIGUOUS_FIRST_NAMES)
 
 
+@cache
+def us_cities() -> tuple[str, ...]:
+    """US cities of about 100,000 people or more and the state capitals (see the data file's header)."""
+    text = files("mediphi.prepare.deid").joinpath("data/us_cities.txt").read_text(encoding="utf-8")
+    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -32,12 +39,22 @@ AMBIGUOUS_FIRST_NAMES = _words("""
     German French English Irish Dutch Welsh Scottish Sierra Leone Asia Africa Europe Royal Chase Sage
 """)
 
-TITLES = ("Dr", "DR", "Mr", "MR", "Mrs", "MRS", "Ms", "Mx", "Miss", "Prof", "Doctor", "Dra", "Sr", "Sra", "Srta")
+TITLES = ("Dr", "DR", "Mr", "MR", "Mrs", "MRS", "Ms", "Mx", "Miss", "Prof", "Doctor", "Dra", "Sr", "Sra", "Srta",
+          "Nurse", "NURSE", "Chaplain", "Rev", "Reverend", "Pastor", "Rabbi")
 STRONG_CREDENTIALS = ("MD", "M.D.", "M.D", "RN", "NP", "PhD", "Ph.D.", "PA-C", "MBBS", "MBChB", "FNP", "FNP-BC",
                       "ANP", "APRN", "ARNP", "DNP", "PharmD", "RPh", "CNM", "CRNA", "LCSW", "LICSW", "MSW", "FACP",
                       "FACS", "FACC", "FAAP", "DDS", "DMD", "DPM", "DPT", "MPH", "BSN", "MSN", "CNS", "RD", "LPN",
-                      "LVN", "CNA", "RRT", "MA-C")
-WEAK_CREDENTIALS = ("DO", "D.O.", "PA", "MA", "MS", "PT", "OT", "SLP", "NP-C", "RT")
+                      "LVN", "CNA", "RRT", "MA-C", "PsyD", "Psy.D.", "AuD", "CCC-SLP", "OTR/L", "LMSW", "LMFT",
+                      "LMHC", "RDN", "LDN", "CDCES", "IBCLC", "CRNP", "AGNP", "AGNP-C", "AGACNP", "PMHNP", "ACNP",
+                      "FNP-C", "DrPH", "ScD", "EdD", "FRCPC", "FRCP", "MRCP", "FRCS", "FACOG", "FACEP", "FCCP",
+                      "FAAN", "FAANP", "CCRN", "RN-BC", "MB BCh", "MB ChB", "BM BCh", "DVM", "CPhT", "MLS(ASCP)",
+                      "MT(ASCP)")
+WEAK_CREDENTIALS = ("DO", "D.O.", "PA", "MA", "MS", "PT", "OT", "SLP", "NP-C", "RT", "MLS", "MT", "MLT", "CLS", "CMA",
+                    "EMT", "OD", "OTR", "COTA", "PTA", "LPC", "CDE", "MSc", "BDS", "RNC", "NRP", "BCh")
+# Credentials that may stand in parentheses after a name: "J. Castellanos (MLS)" (not MS, PT ...: "(MS)"
+# after "Multiple Sclerosis" is an abbreviation).
+PAREN_CREDENTIALS = ("MD", "RN", "LPN", "CNA", "RRT", "PharmD", "RPh", "DPT", "LCSW", "LICSW", "MLS", "MT", "MLT",
+                     "CLS", "CMA", "EMT", "MLS(ASCP)", "MT(ASCP)", "PA-C", "NP", "APRN", "CRNA", "CNM")
 
 # Words that end or break a run of capitalized words as a name: function words, sentence starters,
 # the words of clinical sections, services and roles, greetings, titles and credentials.
@@ -84,6 +101,12 @@ NOT_NAME = _words("""
     Christmas Thanksgiving Easter Holiday Covid COVID Coronavirus Influenza Flu
     Yes No None Unknown Other Unremarkable Noted Normal Denies Appears Well Alert Oriented
     County Parish Borough Township City Town Village State Country Zip Code
+    Navigator Educator Coordinator Specialist Midwife Anesthetist Aide Station Triage Supervisor Director
+    Administrator Liaison Charge Float Pool Inbox Queue Desk Registered Licensed Certified Advanced Practice
+    Scientist Technologist Registration Admitting Intake Scheduling Billing Records Portal MyChart Epic TBD TBA
+    Coli Aureus Pylori Diff Difficile Pneumoniae Epidermidis Faecalis Faecium Albicans Glabrata Aeruginosa
+    Cloacae Mirabilis Pyogenes Agalactiae Influenzae Catarrhalis Tuberculosis Avium Jirovecii Trachomatis
+    Gonorrhoeae Pallidum Vaginalis Monocytogenes Neoformans Fumigatus Burgdorferi Jejuni Marcescens
     Western Eastern Northern Southern Central Midwestern Southwestern Northeastern Northwestern Southeastern
 """)
 
@@ -116,6 +139,8 @@ COUNTRIES_AND_REGIONS = _words("""
     Malaysia Singapore Australia Zealand Iran Iraq Syria Lebanon Jordan Afghanistan Yemen Saudi Arabia
     Emirates Qatar Caribbean Asia Middle East Latin Central South North West East Midwest
     Trinidad Tobago Guinea Niger Chad Georgia Jamaica Barbados Bahamas Bermuda Antigua Dominica Grenada
+    Mediterranean Scandinavia Balkans Appalachia Pacific Atlantic Gulf Arctic Antarctica Siberia Sahara
+    Ontario Quebec Alberta Manitoba Saskatchewan Nova Scotia Taiwan Hong Kong Tibet Greenland Iceland
 """)
 STREET_TYPES = ("Street", "St", "Avenue", "Ave", "Av", "Road", "Rd", "Boulevard", "Blvd", "Lane", "Ln", "Drive",
                 "Dr", "Court", "Ct", "Way", "Place", "Pl", "Terrace", "Ter", "Circle", "Cir", "Parkway", "Pkwy",
@@ -129,13 +154,21 @@ FACILITY_KEYWORDS = ("Hospitals", "Hospital", "Medical Center", "Medical Centre"
                      "Rehabilitation Institute", "Rehab Center", "Cancer Center", "Cancer Institute", "Urgent Care",
                      "Surgery Center", "Surgical Center", "Assisted Living", "Medical Group", "Medical Associates",
                      "Care Center", "Sanatorium", "Sanitarium", "Heart Institute", "Eye Institute",
-                     "Family Medicine", "Family Practice", "Associates", "Diagnostics")
+                     "Family Medicine", "Family Practice", "Associates", "Diagnostics", "Healthcare System",
+                     "Health Care System", "Treatment Center", "Recovery Center", "Dialysis Center", "Kidney Center",
+                     "Birth Center", "Birthing Center", "Wellness Center", "Medical Office", "Medical Offices",
+                     "Physicians Group", "Care Facility", "Retirement Home", "Retirement Community", "Group Home",
+                     "Hospice House", "Heart Center", "Eye Center", "Imaging Center", "Hosp", "Hosp.", "Med Ctr",
+                     "Med. Ctr.", "Medical Ctr", "Medical Ctr.")
 # Health systems known by a name without any of those words.
 KNOWN_FACILITIES = ("Kaiser Permanente", "Johns Hopkins", "Mass General", "Intermountain Healthcare", "Geisinger",
                     "Sutter Health", "Ochsner", "Cedars-Sinai", "Northwell Health", "NYU Langone", "Mass Eye and Ear",
                     "Dartmouth-Hitchcock", "Yale New Haven", "Penn Medicine", "UCSF Health", "Stanford Health Care",
                     "Atrium Health", "Advocate Aurora", "Banner Health", "Providence Health", "Ascension Health",
-                    "Baylor Scott & White", "Spectrum Health", "Henry Ford Health", "Hackensack Meridian")
+                    "Baylor Scott & White", "Spectrum Health", "Henry Ford Health", "Hackensack Meridian",
+                    "LabCorp", "Labcorp", "Quest Diagnostics", "BioReference", "DaVita", "Fresenius Kidney Care",
+                    "Brookdale", "Genesis HealthCare", "Kindred Hospital", "Encompass Health", "MinuteClinic",
+                    "CareNow", "ConcentraCare", "Concentra")
 # Capitalized words before a facility keyword that name a service, not a place: "Heart Failure Clinic".
 SERVICE_WORDS = NOT_NAME | _words("""
     Anticoagulation Coumadin Warfarin Allergy Asthma Breast Spine Hand Foot Eye Ear Nose Throat Travel
@@ -146,6 +179,20 @@ SERVICE_WORDS = NOT_NAME | _words("""
     State Federal National Private Public Psychiatric Behavioral Mental Addiction Methadone Dental TB STD
     HIV Sexual Transgender Gender Lactation Genetics Genetic Research Clinical Trials Specialty Multi
     Multidisciplinary Comprehensive Integrated Primary Care Heart Failure Kidney Liver Lung Stone Wound
+    Sports Nuclear Integrative Functional Lifestyle Transfusion Precision Tropical Preventive Regenerative
+    Adolescent Maternal Fetal Maternal-Fetal Global Population Digital Bone Brain Oral Rural Child Reproductive
+    Environmental Comfort Respite Supportive Standard Usual Routine Skilled Custodial Transitional Continuing
+    Neuro Onc Heme Cards Pulm Renal Hepatology GI Surg Med Peds Ortho Rheum Derm Psych Uro Thoracic
+    Cardiothoracic Cardiac Colorectal Step Stepdown Step-Down Telemetry Observation Obs Holding Recovery Labor
+    Delivery Postpartum Antepartum Newborn Nursery Hospitalist Hospitalists Endocrine Endo Immunology Audiology
+    Podiatry Optometry Physiatry Interventional Radiation Proton Electrophysiology Neurocritical Cardiovascular
+    Diagnostic Ultrasound MRI CT PET Mammography Plastic Reconstructive Ambulatory Express Retail Mail Order
+    Compounding Main Satellite Portable Academic Affiliated Partner Network Local Nearby Receiving Sending
+    Referring Accepting Outside OSH Another Different Same Other Nearest Closest Area Private Group Solo
+    Special Medicare Medicaid Magnetic Resonance Computed Tomography Positron Emission Molecular
+    Musculoskeletal Body Vascular Quality Safety Research Insurance Down Long Term Short Long-Term Short-Term
+    Orthopedic Orthopaedic Neurosurgical Urologic Gynecologic Oncologic Neurologic Obstetric Hepatobiliary
+    Maxillofacial Head Neck Facility Facilities Unit Units Bay Pod Side Tower Building
 """)
 # Capitalized words after which a word is an eponym, not a person: "Parkinson disease", "Murphy sign".
 EPONYM_NOUNS = ("disease", "Disease", "syndrome", "Syndrome", "sign", "signs", "Sign", "palsy", "lymphoma",
@@ -159,7 +206,8 @@ EPONYM_NOUNS = ("disease", "Disease", "syndrome", "Syndrome", "sign", "signs", "
                 "nodules", "space", "duct", "canal", "gland", "glands", "ligament", "membrane", "sheath", "plexus",
                 "hernia", "diverticulum", "anomaly", "malformation", "aneurysm", "angina", "contracture", "cyst",
                 "diet", "solution", "agar", "units", "unit", "repair", "shunt", "valve", "bypass", "incision",
-                "addition", "reaction", "rearrangement", "synthesis", "condensation", "cyclization", "effect")
+                "addition", "reaction", "rearrangement", "synthesis", "condensation", "cyclization", "effect",
+                "chromosome", "translocation")
 EPONYM_PHRASES = ("Austin Flint", "Marcus Gunn", "Graham Steell", "Bence Jones", "Argyll Robertson", "Mallory-Weiss",
                   "Stevens-Johnson", "Wolff-Parkinson-White", "Guillain-Barre", "Guillain-Barré", "Factor V Leiden",
                   "Rocky Mountain", "West Nile", "Lou Gehrig", "Charcot-Marie-Tooth", "Creutzfeldt-Jakob",
@@ -169,4 +217,69 @@ EPONYM_PHRASES = ("Austin Flint", "Marcus Gunn", "Graham Steell", "Bence Jones",
                   "Jarisch-Herxheimer", "Budd-Chiari", "Lesch-Nyhan", "Prader-Willi", "Sister Mary Joseph",
                   "Hodgkin", "Non-Hodgkin", "Cheyne-Stokes", "Wernicke-Korsakoff", "Legg-Calve-Perthes",
                   "Osgood-Schlatter", "Tommy John", "Fitz-Hugh-Curtis", "Klippel-Trenaunay", "Sturge-Weber",
-                  "Von Willebrand", "von Willebrand", "Whipple", "Apgar", "Gram", "Monte Carlo")
+                  "Von Willebrand", "von Willebrand", "Whipple", "Apgar", "Gram", "Monte Carlo",
+                  "St. John's wort", "St John's wort", "Saint John's wort", "St. John’s wort")
+# Lowercase tails of hyphenated words that make a clinical word, not a name ("Follow-up", "Long-term";
+# "Hyun-woo" and "Jean-marie" stay names).
+HYPHEN_TAILS = _words("""
+    up in on off out over down by term day days time like free old year years based related induced sided
+    appearing care pay smoker month week hour rate risk type line dose grade level stage class point shaped
+    looking lasting acting dependent controlled positive negative ray upon along through op ups ins outs
+""")
+# Words that end a facility's name but say little alone: "Riverbend Imaging", "Lakeside Pharmacy". A run
+# of capitalized words before one of them is a facility only after a word that leads to a place (at,
+# to, from ...), a label (Facility:), at the start of a line, or with a store number ("#10482").
+WEAK_FACILITY_KEYWORDS = ("Imaging", "Radiology", "Pharmacy", "Health", "Healthcare", "Health Care", "Medical",
+                          "Medicine", "Rehab", "Rehabilitation", "Nursing", "Partners", "Physicians", "Laboratories",
+                          "Laboratory", "Labs", "Dialysis", "Orthopedics", "Orthopaedics", "Pediatrics", "Cardiology",
+                          "Neurology", "Dermatology", "Oncology", "Urology", "Gastroenterology", "Surgical", "Surgery",
+                          "Senior Living", "Home Care", "Homecare", "Home Health", "Eye Care", "Vision", "Dental",
+                          "Wellness", "Physical Therapy", "Counseling", "Women's Health", "Specialists", "SeniorLife",
+                          "Senior Care", "Living Center", "Manor", "Memory Care", "General", "Memorial",
+                          "Regional", "Presbyterian", "Methodist", "Baptist", "Lutheran", "Adventist", "Episcopal",
+                          "Children's", "Childrens", "Patient Service Center", "Service Center")
+# What may follow a facility keyword and still be its name: "Riverbend Imaging Center", "... Group, LLC".
+FACILITY_TAIL_WORDS = ("Center", "Centre", "Institute", "Hospital", "Clinic", "Group", "Associates", "Partners",
+                       "Services", "Network", "System", "Systems", "Campus", "Pavilion", "Annex", "LLC", "Inc", "PC",
+                       "PLLC", "LLP", "Home", "Facility", "Practice", "Specialists", "Consultants")
+# Retail pharmacies known by their name alone (not CVS alone: a cardiovascular system; nor Target, Giant).
+KNOWN_PHARMACIES = ("Walgreens", "Rite Aid", "RiteAid", "Walmart Pharmacy", "Wal-Mart Pharmacy", "Duane Reade",
+                    "Costco Pharmacy", "Kroger Pharmacy", "Safeway Pharmacy", "Publix Pharmacy", "Wegmans Pharmacy",
+                    "Meijer Pharmacy", "Hy-Vee Pharmacy", "Jewel-Osco", "Sav-On", "Albertsons Pharmacy",
+                    "Giant Eagle Pharmacy", "Target Pharmacy", "CVS Pharmacy", "CVS/pharmacy", "Express Scripts",
+                    "OptumRx", "CVS Caremark", "Walgreen", "Osco Drug", "Longs Drugs", "Bartell Drugs",
+                    "Amazon Pharmacy", "Hannaford Pharmacy", "Stop & Shop Pharmacy", "ShopRite Pharmacy")
+# Labels whose value is a facility ("Sending: Holy Cross Hospital", "Location: Hebrew SeniorLife 3W").
+FACILITY_LABELS = ("facility", "facility name", "hospital", "hospital name", "institution", "sending facility",
+                   "receiving facility", "sending", "receiving", "sending hospital", "receiving hospital",
+                   "referring facility", "referring hospital", "referring clinic", "transferred from", "transfer from",
+                   "outside hospital", "OSH", "location", "site", "practice", "practice name", "pharmacy",
+                   "preferred pharmacy", "agency", "home health agency", "HHA", "SNF", "nursing home", "rehab facility",
+                   "place of service", "performing lab", "performing site", "performing location", "reference lab",
+                   "referral lab", "admitted from", "discharged to", "discharge to", "clinic", "clinic name",
+                   "service location", "dialysis unit", "dialysis center", "ordering location", "collection site")
+# Words that lead to a facility: "transferred from Suburban", "seen at Riverbend".
+FACILITY_CUES = ("transferred from", "transferred to", "transferred here from",
+                 "seen at", "treated at", "admitted to", "admitted at", "presented to", "presented at",
+                 "discharged to", "hospitalized at", "evaluated at", "followed at", "referred from", "arrived from",
+                 "resides at", "receives care at", "gets care at", "care at", "dialyzes at", "dialysis at",
+                 "delivered at", "born at", "admitted through", "work-up at", "workup at", "imaging at",
+                 "transported to", "transport to", "sent from", "records from", "records to")
+# Words that make a run after a label or a cue something other than a facility: "records from the
+# National Health Insurance Research Database", "transferred to the Stroke Registry".
+NOT_FACILITY_WORDS = _words("""
+    Database Databases Registry Registries Program Programs Study Studies Survey Surveys Trial Trials Project
+    Initiative Consortium Organization Organisation Association Society Questionnaire Score Scale Index
+    Criteria Guideline Guidelines Insurance Protocol Network Library Journal Press Committee Board Council
+""")
+# Words of a location or site label that are a body part or a ward, not a place.
+ANATOMY_WORDS = _words("""
+    Abdomen Abdominal Arm Arms Leg Legs Foot Feet Hand Hands Head Neck Chest Back Spine Sacrum Sacral Coccyx Hip
+    Hips Knee Knees Ankle Ankles Heel Heels Toe Toes Finger Fingers Shoulder Shoulders Elbow Wrist Thigh Calf
+    Buttock Buttocks Groin Perineum Scalp Face Forehead Cheek Ear Nose Mouth Lip Lips Eye Eyes Breast Flank
+    Trunk Torso Extremity Extremities Antecubital Deltoid Forearm Gluteal Ventrogluteal Vastus Lateralis Port
+    Peripheral Central Midline Picc PICC Jugular Subclavian Femoral Radial Brachial Quadrant Epigastric
+    Periumbilical Suprapubic Umbilical Occipital Frontal Temporal Parietal Lumbar Thoracic Cervical Dorsal
+    Plantar Palmar Medial Lateral Anterior Posterior Proximal Distal Superior Inferior Generalized Diffuse
+    Bedside Floor Ward Room Bed Hallway Home Outpatient Inpatient Office Clinic Lab Pharmacy Imaging
+""")

@@ -1,30 +1,47 @@
 """The built-in de-identifier: regular expressions and word lists, no model, no dependency.
 
 What it scrubs (kind: what, with the decisions that are not obvious):
-  name      after a title (Dr. Smith), before a credential (Jane Doe, MD), after a label (Patient:,
-            Name:, Attending:, From:, Dear, Thanks,), after a relation (her daughter Maria), before
-            "is a 67-year-old"; first names from the Census list with the capitalized words after them
-            (John Smith, JOHN SMITH, Smith, John); and every later mention of a name found so. Titles
-            and credentials stay: "Dr. [NAME]". Eponyms ("Parkinson disease", "Marcus Gunn pupil") stay.
+  name      after a title (Dr. Smith, Nurse Okeke), before a credential (Jane Doe, MD; R. Mbatha (MLS)),
+            after a label (Patient:, Name:, Attending:, From:, Signed:, Dear, Thanks,), after a relation
+            (her daughter Maria), before "is a 67-year-old"; an initial and a surname after "by", "per",
+            "from" (by J. Castellanos); a middle initial on a form (First: AIKO  MI: T); first names from
+            the Census list with the capitalized words after them (John Smith, JOHN SMITH, Smith, John);
+            and every later mention of a name found so. Accented letters count (Wiśniewski), and so do
+            lowercase tails (Hyun-woo; not Follow-up). Titles and credentials stay: "Dr. [NAME]".
+            Eponyms ("Parkinson disease", "Marcus Gunn pupil", "St. John's wort") stay.
   date      every element of a date but a year alone: 03/04/2021, 3/4/21, 2021-03-04, 03.04.2021,
             March 4, 2021, Mar. 4th, 4 Mar 2021, 04-MAR-2021, 4th of March 2021, March 2021, 03/2021,
-            "on 3/4" (a month/day needs a word such as on, since, until before it: 1/2 tablet and
-            BP 120/80 stay). "in 2019" and "2018-2020" stay; a month name alone stays too ("in May").
-  age       the number of an age over 89: "92-year-old", "age 93", "aged 95", "91 yo", "ninety-two
-            years old", "in her 90s". Ages up to 89 stay.
+            "on 3/4", "Mon 5/6" (a month/day needs a word such as on, since, until, collected or a
+            weekday before it: 1/2 tablet and BP 120/80 stay), 20230719 after a date label. "in 2019"
+            and "2018-2020" stay; a month name alone stays too ("in May").
+  age       the number of an age over 89: "92-year-old", "age 93", "Age: 96Y", "aged 95", "91 yo",
+            "ninety-two years old", "in her 90s", "her 95th birthday". Ages up to 89 stay.
   phone     North American numbers in every punctuation, with extensions; +country numbers; numbers
-            after a label (Tel, Fax, Pager, Cell ...).
+            after a label (Tel, Fax, Pager, Cell ...); seven digits (555-0183) in parentheses or after a
+            word such as call, cell, at (a range such as 250-1000 mL stays).
   email, url (schemes, www., bare domains with a known top-level domain), ip (v4 and v6).
   ssn       ddd-dd-dddd with -, space or . (or none after an SSN label).
   mrn, id   values after their labels (MRN, Medical record no., Patient ID / Account, Member ID,
-            Policy, Encounter, CSN, Claim, Accession, License, DEA, NPI, Serial, VIN, Passport ...):
-            the label stays, "MRN: [MRN]".
-  address   number + street + type (+ unit), units alone (Apt 4B, Suite 210), PO boxes.
+            Policy, Encounter, CSN, Claim, Accession, License, DEA, NPI, Serial, VIN, Passport, MyChart,
+            portal ...; "number is" between): the label stays, "MRN: [MRN]". Device serial and lot
+            numbers (serial SN 4471-AXB-2290, lot LOT 88Q12C) and GS1 device identifiers ((01)...) are
+            "id" too, the kind base.PHI_KINDS gives device numbers. Study and trial numbers stay.
+  address   number + street + type (+ unit), streets whose type comes first (1209 Calle de la Paz),
+            routes (55 County Road 12), units alone (Apt 4B, Suite 210), PO boxes.
   location  a city before a state (Boston, MA / Boston, Massachusetts), a place after "lives in",
-            "moved from" ... (not a state or country), counties. States stay (Safe Harbor allows them).
-  zip       after a state or a ZIP label.
+            "moved from", "a woman from", "City:" ... (not a state or country), the town after a street
+            address or a facility (12 Elm St, Marblehead.), a city of data/us_cities.txt after in,
+            from, near ..., counties; then every other mention of a town found. States stay (Safe
+            Harbor allows them).
+  zip       after a state or a ZIP label, or after an address's town.
   facility  capitalized words ending in Hospital, Medical Center, Clinic, Nursing Home ... (not a
-            service: "Heart Failure Clinic" stays), and a short list of systems known without them.
+            service: "Heart Failure Clinic" stays); ending in Imaging, Pharmacy, Health, Medical,
+            Rehab ... only after a word that leads to a place (at, to, from), a label or a line
+            start, and not inside a longer name ("World Health Organization"); St. Luke's; a run of
+            capitalized words after a label (Facility:, Sending:, Location:, Pharmacy:) or a cue
+            (transferred from, seen at, admitted to), unless only services, wards or body parts; a
+            short list of systems, labs and pharmacies known without them (Walgreens #10482); the town
+            after it; and every other mention of a facility found.
 
 Every pattern runs in linear time: no nested unbounded quantifiers, every repeated group bounded,
 and unbounded character runs guarded by a lookbehind so a long run is entered once, not at every
@@ -33,6 +50,7 @@ character: one 1 MB line of such runs takes a few seconds (benchmarks/deid.py), 
 from __future__ import annotations
 
 import ipaddress
+import itertools
 from bisect import bisect_left
 import re
 from collections.abc import Callable, Iterator
@@ -44,8 +62,33 @@ from mediphi.prepare.deid.base import Deidentifier, PhiSpan
 
 
 def _alt(words) -> str:
-    """A regex alternation of literal words, longest first (so "Medical Center" beats "Medical")."""
-    return "(?:" + "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w))) + ")"
+    """A regex alternation of literal words, longest first (so "Medical Center" beats "Medical").
+
+    Written as a trie ("Medical(?:\\ Center)?"): the engine tries an alternation's branches one by one at
+    each position, so a flat list of 500 label forms costs 500 tries there; the trie costs one a letter.
+    Each optional tail is greedy, so the longest word still wins, as in a list sorted longest first."""
+    trie: dict = {}
+    for w in set(words):
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return "(?:" + _trie_regex(trie) + ")"
+
+
+def _trie_regex(node: dict) -> str:
+    ends = "" in node
+    branches = []
+    for ch in sorted(k for k in node if k):
+        child = node[ch]
+        rest = _trie_regex(child)
+        branches.append(re.escape(ch) + rest)
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if ends:
+        return "(?:" + body + ")?" if len(branches) > 1 or len(body) > 1 else body + "?"
+    return body
 
 
 def _ci(words) -> str:
@@ -65,9 +108,15 @@ _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "
 MONTH = _alt([m for w in _MONTH_FULL + _MONTH_ABBR for m in (w, w.upper())]) + r"(?![a-zA-Z])\.?"
 DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
 YEAR4 = r"(?:1[89]\d\d|20\d\d)"
-# One word of a name: Smith, O'Brien, McDonald, DeShawn, Smith-Jones; SMITH, O'BRIEN; initials.
-_W = r"[A-Z](?:[a-z]{0,20}['’][A-Z])?[a-z]+(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+(?:[A-Z][a-z]+)?)?"
-_U = r"[A-Z](?:['’][A-Z])?[A-Z]+(?:-[A-Z]{2,})?"
+# One word of a name: Smith, O'Brien, McDonald, DeShawn, Smith-Jones, Hyun-woo; SMITH, O'BRIEN; initials.
+# Letters of names written in Latin script, accents included (Wiśniewski, Núñez, Øster, Łukasz).
+_UP = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĪĮİĶĹĽŁŃŇŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽ"
+_LO = "a-zß-öø-ÿāăąćčďđēėęěğīįıķĺľłńňőœŕřśşšţťūůűųźżž"
+_W = (rf"[{_UP}](?:[{_LO}]{{0,20}}['’][{_UP}])?[{_LO}]+(?:[{_UP}][{_LO}]+)?"
+      rf"(?:-[{_UP}][{_LO}]+(?:[{_UP}][{_LO}]+)?|-[{_LO}]{{2,12}})?")
+# Places and eponyms take no lowercase tail ("Rh-positive" is no town).
+_WP = rf"[{_UP}](?:[{_LO}]{{0,20}}['’][{_UP}])?[{_LO}]+(?:[{_UP}][{_LO}]+)?(?:-[{_UP}][{_LO}]+(?:[{_UP}][{_LO}]+)?)?"
+_U = rf"[{_UP}](?:['’][{_UP}])?[{_UP}]+(?:-[{_UP}]{{2,}})?"
 _INITIAL = r"[A-Z]\.?(?![\w'’])"
 _PARTICLE = r"(?:de|del|della|da|di|du|van|von|der|den|la|le|dos|das|bin|ibn|al|el|ter|ten|y)(?=[ \t]+[A-Z])"
 _NAME_TOKEN = rf"(?:{_W}(?!\w)|{_U}(?!\w)|{_INITIAL}|{_PARTICLE})"
@@ -120,7 +169,15 @@ def _numeric_date(m: re.Match[str], text: str) -> int | None:
 
 _DATE_CONTEXT = ("on", "since", "from", "until", "till", "through", "thru", "by", "dated", "date", "after",
                  "before", "starting", "started", "effective", "last", "next", "admitted", "discharged", "seen",
-                 "visit", "surgery", "due", "between", "and")
+                 "visit", "surgery", "due", "between", "and", "collected", "received", "resulted", "reported",
+                 "signed", "sent", "called", "onset", "arrival", "arrived", "injury", "scheduled", "appt",
+                 "appointment", "f/u", "rtc", "return", "returned", "exp", "expires", "expiration", "born", "died",
+                 "deceased", "delivered", "DOS", "DOB", "drawn", "performed", "obtained", "week of", "wk of",
+                 "as of")
+# A weekday before a month/day makes it a date ("Mon 5/6", "Tuesday, 3/12"); capitalized only: "sat" is
+# a saturation.
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Mon", "Tue", "Tues",
+             "Wed", "Thu", "Thur", "Thurs", "Fri", "Sat", "Sun")
 DATE_RULES = (
     # 3/4/2021, 03-04-21 (the same separator twice; month and day in either order)
     _rule("date", r"(?<![\w/.-])(?P<a>\d{1,2})([/-])(?P<b>\d{1,2})\2(?:" + YEAR4 + r"|\d{2})(?![\w/]|-\d|\.\d)",
@@ -143,19 +200,26 @@ DATE_RULES = (
     # on 3/4, since 12/25 (a month/day alone is a fraction or a score unless a word says date)
     _rule("date", _ci(_DATE_CONTEXT) + r"[ \t]{1,2}(?P<d>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))"
           r"(?![\d/])(?![ \t]*(?:tab|cap|dose|mg|pill|strength|of\b))", group="d", word_start=True),
+    # Mon 5/6, Tuesday, 3/12
+    _rule("date", _alt([w for d in _WEEKDAYS for w in (d, d.upper())]) + r"\.?,?[ \t]{1,2}"
+          r"(?P<d>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?![\d/])", group="d", word_start=True),
     # DOB: 19520304
-    _rule("date", _ci(("DOB", "D.O.B.", "date of birth", "birth date", "birthdate")) +
-          r"[ \t]*[:#]?[ \t]*(?P<d>(?:19|20)\d{6})(?!\d)", group="d", word_start=True),
+    _rule("date", _ci(("DOB", "D.O.B.", "date of birth", "birth date", "birthdate", "date", "DOS", "collected",
+                       "admitted", "discharged", "dated")) +
+          r"[ \t]*[:#]?[ \t]*(?P<d>(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(?!\d)", group="d",
+          word_start=True),
 )
 
 _AGE_NUM = r"(?:9\d|1[0-2]\d)"
 _ONES = r"(?:one|two|three|four|five|six|seven|eight|nine)"
 _YEARS_OLD = (r"(?=[ \t-]{0,2}(?:(?:years?|yrs?|y)[ \t-]{0,2}(?:old|o\.?(?![a-z]))|(?:years?|yrs?)[ \t]+of[ \t]+age"
               r"|yo(?![a-z])|y/o|y\.o\.|(?:years?|yrs?)(?![a-z])))")
+_AGE_UNIT = r"(?:[yY](?:[rR][sS]?|[oO]|/[oO])?(?![A-Za-z]))?"  # 96Y, 96yo, 96yrs, 96y/o: one token
 AGE_RULES = (
-    _rule("age", r"(?<![\w.])" + _AGE_NUM + _YEARS_OLD, flags=re.I),
-    _rule("age", _ci(("age", "aged", "ages")) + r"[ \t]*[:=]?[ \t]*(?P<n>" + _AGE_NUM + r")(?![\d.])", group="n",
-          word_start=True),
+    _rule("age", r"(?<![\w.])" + _AGE_NUM + _YEARS_OLD + _AGE_UNIT, flags=re.I),
+    _rule("age", _ci(("age", "aged", "ages", "age/sex", "age/gender", "age / sex")) + r"[ \t]*[:=]?[ \t]*(?P<n>" +
+          _AGE_NUM + _AGE_UNIT + r")(?![\d.])", group="n", word_start=True),
+    _rule("age", r"(?<![\w.])" + _AGE_NUM + r"(?:st|nd|rd|th)(?=[ \t]+(?i:birthday))"),
     _rule("age", _ci(("ninety", "one hundred", "one-hundred")) + r"(?i:(?<=ninety)(?:[- ]" + _ONES +
           r")?|(?<=hundred)(?:[- ]and)?(?:[- ](?:" + _ONES + r"|ten|eleven|twelve))?)(?i:" + _YEARS_OLD + ")",
           word_start=True),
@@ -187,6 +251,19 @@ def _ipv6(m: re.Match[str], text: str) -> int | None:
     return m.end()
 
 
+_PHONE_CUE = re.compile(r"(?:#|\b(?i:call|called|calling|callback|call-back|reach|reached|phone|ph|tel|number|cell|"
+                        r"mobile|home|work|pager|page|beeper|text|fax|contact|line|dial|at|ext|no))\W{0,3}$")
+
+
+def _seven_digit_phone(m: re.Match[str], text: str) -> int | None:
+    """555-0183 is a phone number in parentheses or after a word such as call, phone, cell, at; a range
+    such as 250-1000 (mL) is not."""
+    before = text[max(0, m.start() - 12):m.start()]
+    if before.endswith("(") and text[m.end():m.end() + 1] == ")":
+        return m.end()
+    return m.end() if _PHONE_CUE.search(before) else None
+
+
 CONTACT_RULES = (
     _rule("url", r"(?<![\w.@/-])(?:(?i:https?|ftp|sftp)://|(?i:www)\.)[^\s<>\"'`]{1,2000}", check=_url_end),
     _rule("email", r"(?<![\w.%+'-])[\w.%+'-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,6}\.[A-Za-z]{2,24}"
@@ -205,6 +282,11 @@ CONTACT_RULES = (
     # North American numbers: (617) 555-0123, 617.555.0123, +1 617 555 0123, 617/555-0123 x12
     _rule("phone", r"(?<![\w+/.-])(?:\+?1[ \t.-]?)?(?:\(\d{3}\)[ \t]?|\d{3}(?:[ \t.-]|/))\d{3}[ \t.-]\d{4}"
           r"(?:[ \t]*(?:x|ext\.?|extension)[ \t]*\d{1,6})?(?![\w-]|\.\d|/\d)"),
+    _rule("phone", r"(?<![\w+/.-])[2-9]\d{2}[-.]\d{4}(?![\w-]|[.,]\d|[ \t]*(?:%|/|x\b|"
+          r"(?i:mg|mcg|ml|cc|units?|iu|g\b|kg|mmol|meq|ng|pg|cells|copies|times)))", check=_seven_digit_phone),
+    # a pager or extension of four or five digits: "Pager 4821", "ext. 40112"
+    _rule("phone", _ci(("pager", "beeper", "ext", "extension")) + r"(?![\w])\.?[ \t]*(?i:#|no\.?|number)?[ \t]*[:#]?"
+          r"[ \t]*(?P<p>\d{4,5})(?![\d/-]|[.,]\d|[ \t]*(?i:mg|mcg|ml|units?)\b)", group="p", word_start=True),
     _rule("phone", r"(?<![\w+])\+[2-9]\d{0,2}(?:[ \t.-]\(?\d{1,5}\)?){2,5}(?![\w-]|\.\d)"),
     _rule("phone", _ci(("phone", "tel", "telephone", "fax", "facsimile", "cell", "cellphone", "mobile", "pager",
                         "beeper", "ph", "call", "contact", "home", "work", "ext", "extension", "voicemail", "vm")) +
@@ -226,36 +308,70 @@ def _value_check(min_digits: int) -> Callable[[re.Match[str], str], int | None]:
 
 _MRN_LABEL = (_ci(("MRN", "MR#", "MR No", "MR No.", "Med Rec", "Med. Rec.", "Medical Record", "Medical Records",
                      "Med Record", "Health Record")) + "|" +
-              _ci(("hospital", "unit", "chart", "patient", "pt")) + r"(?=[ \t]*(?i:number|num|no\b|#|id\b|identifier))")
+              _ci(("hospital", "hosp", "unit", "chart", "patient", "pt")) +
+              r"(?=[ \t]*(?i:number|num|no\b|#|id\b|identifier))")
 _ID_STRONG = ("account", "acct", "member", "membership", "subscriber", "policy", "medicare", "medicaid", "mbi",
               "hicn", "beneficiary", "encounter", "enc", "csn", "fin", "har", "claim", "accession", "specimen",
               "license", "licence", "driver's license", "drivers license", "driver license", "dl", "lic", "dea",
               "npi", "upin", "tin", "ein", "serial", "vin", "license plate", "plate", "passport", "udi",
-              "insurance", "ins", "certificate", "cert", "badge", "employee")
+              "insurance", "ins", "certificate", "cert", "badge", "employee", "authorization", "auth",
+              "prior auth", "referral", "invoice", "guarantor", "empi", "inmate", "booking", "military", "dod",
+              "edipi", "alien", "green card", "visa", "mychart", "MyChart", "tag")
 _ID_WEAK = ("visit", "episode", "admission", "case", "order", "requisition", "lab", "device", "implant", "lot",
             "group", "plan", "health plan", "tracking", "reference", "ref", "confirmation", "ticket", "voucher",
-            "student", "record", "document", "report", "study", "exam", "tax", "id")
+            "student", "record", "document", "report", "exam", "tax", "id", "portal", "user", "login",
+            "card", "prescription", "rx", "bill", "billing", "vehicle", "pin", "app")
 RECORD_RULES = (
     _rule("mrn", "(?:" + _MRN_LABEL + ")" + _SEP + _VALUE, group="v", check=_value_check(2), word_start=True),
     _rule("id", _ci(_ID_STRONG) + r"(?![\w])" + _SEP + _VALUE, group="v", check=_value_check(2), word_start=True),
-    _rule("id", _ci(_ID_WEAK) + r"[ \t]*(?i:id|identifier|number|num|no\.|#)[ \t]*[:#=]?[ \t]*" +
+    _rule("id", _ci(_ID_WEAK) + r"[ \t]*(?i:id|identifier|number|num|no\.|#)[ \t]*(?:is[ \t]+)?[:#=]?[ \t]*" +
           _VALUE, group="v", check=_value_check(2), word_start=True),
+    # device serial and lot numbers: "serial SN 4471-AXB-2290", "lot LOT 88Q12C", "S/N: 12345"
+    _rule("id", _ci(("serial", "serial number", "serial no", "serial no.", "s/n", "sn", "lot", "lot number",
+                     "lot no", "lot no.", "batch", "batch number", "batch no", "device id", "device identifier",
+                     "implant id", "model/serial")) +
+          r"(?![\w/])(?:[ \t]*(?:(?i:number|num|no\.?|#|[:=])|SN|S/N|LOT|REF)(?![\w/])){0,3}[ \t]*" + _VALUE,
+          group="v", check=_value_check(2), word_start=True),
     _rule("id", r"(?<![\w-])ID[ \t]*[:#][ \t]*" + _VALUE, group="v", check=_value_check(2)),
+    # a device identifier in the GS1 form a UDI barcode prints: (01)00884838002366(17)250101(10)A12B
+    _rule("id", r"\(01\)\d{14}(?:\(\d{2,4}\)[A-Za-z0-9-]{1,20}){0,5}"),
 )
 
 # ----------------------------------------------------------------------------- places
 _STATE_NAMES = _alt(lx.US_STATES.values())
 _STATE_CODES = _alt(lx.US_STATES)
 _ZIP = r"\d{5}(?:-\d{4})?"
-_CITY_WORD = rf"(?:(?:St|Ste|Ft|Mt|ST|FT|MT)\.|{_W}|{_U})"
+_CITY_WORD = rf"(?:(?:St|Ste|Ft|Mt|ST|FT|MT)\.|{_WP}|{_U})"
 _CITY = rf"{_CITY_WORD}(?:[ \t-]{_CITY_WORD}){{0,3}}"
-_TITLE_CITY = rf"(?:(?:St|Ft|Mt)\.|{_W})(?:[ \t-](?:(?:St|Ft|Mt)\.|{_W})){{0,3}}"
+_TITLE_CITY = rf"(?:(?:St|Ft|Mt)\.|{_WP})(?:[ \t-](?:(?:St|Ft|Mt)\.|{_WP})){{0,3}}"
 _STREET_TYPES = _alt([t for w in lx.STREET_TYPES for t in (w, w.upper())]) + r"\.?(?![\w'’])"
 _UNIT = (r"(?:,?[ \t]{1,2}(?:" + _alt([u for w in lx.UNIT_WORDS for u in (w, w.upper())]) +
          r"\.?[ \t]*#?[ \t]*|#[ \t]?)[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,6}(?![\w-]))")
 _LIVES = ("lives", "living", "live", "resides", "residing", "resident", "moved", "moving", "relocated", "located",
           "born", "raised", "grew up", "visiting", "visited", "returned", "traveled", "travelled", "home",
-          "vacation", "vacationing", "works", "worked", "employed", "stationed", "native", "hometown")
+          "vacation", "vacationing", "works", "worked", "employed", "stationed", "native", "hometown", "originally",
+          "hails", "commutes", "commuting", "drove", "flew", "driving", "traveling", "travelling", "trip", "stays",
+          "staying", "lived", "family", "relatives", "daughter", "son", "sister", "brother", "parents", "children")
+# A person, then "from" and a town: "a woman from Kalamazoo", "retired machinist from Duluth".
+_PERSON_NOUNS = ("man", "woman", "gentleman", "lady", "male", "female", "boy", "girl", "child", "infant", "toddler",
+                 "teen", "teenager", "adolescent", "patient", "pt", "veteran", "retiree", "native", "resident",
+                 "student", "farmer", "worker", "machinist", "mechanic", "teacher", "driver", "trucker", "fisherman",
+                 "miner", "carpenter", "electrician", "plumber", "engineer", "accountant", "lawyer", "attorney",
+                 "officer", "firefighter", "homemaker", "housewife", "clerk", "cashier", "waitress", "waiter",
+                 "cook", "chef", "laborer", "contractor", "rancher", "logger", "welder", "painter", "professor",
+                 "immigrant", "refugee", "transplant", "visitor", "tourist", "traveler", "nurse", "widow", "widower",
+                 "couple", "family", "mother", "father", "grandmother", "grandfather", "here", "originally")
+# Streets whose type comes first: "1209 Calle de la Paz", "55 Avenue of the Americas", "12 Rue St-Denis".
+_PREFIX_STREET = _alt(("Calle", "Camino", "Avenida", "Via", "Vía", "Rue", "Rua", "Paseo", "Carretera", "Calzada",
+                       "Callejon", "Callejón", "Circulo", "Placita", "Vereda", "Corte", "Entrada", "Avenue of the",
+                       "Boulevard of the", "Avenue of", "Plaza de", "Plaza del"))
+
+
+def _prefix_street(m: re.Match[str], text: str) -> int | None:
+    """Ends at the street's last capitalized word (or its unit), not at a trailing "de"."""
+    if m["unit"]:
+        return m.end()
+    return m.start() + [w.end() for w in re.finditer(r"\S+", m.group()) if not w.group()[:1].islower()][-1]
 
 
 def _city(m: re.Match[str], text: str) -> int | None:
@@ -285,7 +401,7 @@ def _place(m: re.Match[str], text: str) -> int | None:
     words = [w for w in re.split(r"[ \t]+", m["place"]) if w]
     kept = []
     for w in words:
-        if w in lx.NOT_NAME or w in lx.COUNTRIES_AND_REGIONS or w in lx.US_STATES.values() or w in lx.US_STATES:
+        if w in lx.SERVICE_WORDS or w in lx.COUNTRIES_AND_REGIONS or w in lx.US_STATES.values() or w in lx.US_STATES:
             break
         kept.append(w)
     if not kept or " ".join(kept) in lx.US_STATES.values():
@@ -297,6 +413,12 @@ PLACE_RULES = (
     _rule("address", r"(?<![\w.,/$#-])\d{1,6}[A-Z]?(?:-\d{1,4})?[ \t]{1,2}(?:(?:[NSEW]|NE|NW|SE|SW|North|South|East|West)"
           r"\.?[ \t]{1,2})?(?:(?:\d{1,3}(?:st|nd|rd|th)|[A-Z][A-Za-z'’-]{0,30})[ \t]{1,2}){1,3}" + _STREET_TYPES +
           r"(?:[ \t]{1,2}(?:NE|NW|SE|SW|N|S|E|W)\.?(?![\w]))?" + _UNIT + "?"),
+    _rule("address", r"(?<![\w.,/$#-])\d{1,6}[A-Z]?[ \t]{1,2}" + _PREFIX_STREET + r"(?:[ \t]{1,2}(?:de|del|la|las|"
+          r"los|el|des|du|of|the|St\.|Ste\.|[A-Z][A-Za-z'’-]{0,30})(?![\w'’-])){1,4}(?P<unit>" + _UNIT + ")?",
+          check=_prefix_street),
+    # 1234 Route 9, 55 County Road 12, 800 State Highway 121
+    _rule("address", r"(?<![\w.,/$#-])\d{1,6}[ \t]{1,2}(?:(?:State|US|U\.S\.|County|Farm to Market|FM)[ \t]+)?"
+          r"(?:Route|Rte\.?|Highway|Hwy\.?|Road|Rd\.?|Interstate)[ \t]+\d{1,4}[A-Z]?(?![\w-])" + _UNIT + "?"),
     _rule("address", _alt(("Apt", "APT", "Apartment", "Suite", "SUITE", "Ste", "STE", "Unit")) +
           r"(?:\.[ \t]*#?|[ \t]+#?|[ \t]*#)[ \t]*\d[A-Za-z0-9-]{0,5}(?![\w-])", word_start=True),
     _rule("address", r"[Pp](?<![\w'’-][Pp])\.?[ \t]?[Oo]\.?[ \t]?(?:Box|BOX|box)[ \t]*#?[ \t]*\d{1,6}(?!\d)"),
@@ -305,43 +427,164 @@ PLACE_RULES = (
           rf"(?![\w-])(?:[ \t]{{1,2}}(?P<zip>{_ZIP})(?![\d-]))?", group="city", check=_city),
     _rule("location", _ci(_LIVES) + r"[ \t]+(?:in|to|from|at|near|outside(?:[ \t]+of)?)[ \t]+"
           rf"(?P<place>{_TITLE_CITY})(?![\w'’])", group="place", check=_place, word_start=True),
-    _rule("location", rf"(?<![\w'’-])(?:{_W}[ \t])?{_W}[ \t](?:County|Parish|Borough|Township)(?![\w])"),
+    _rule("location", _ci(_PERSON_NOUNS) + r"[ \t]+from[ \t]+" rf"(?P<place>{_TITLE_CITY})(?![\w'’])", group="place",
+          check=_place, word_start=True),
+    # City: Gloucester, Place of birth: Duluth
+    _rule("location", _ci(("city", "town", "hometown", "home town", "birthplace", "place of birth", "city of birth",
+                           "city/town", "municipality", "village")) + r"[ \t]*:[ \t]*"
+          rf"(?P<place>{_TITLE_CITY})(?![\w'’])", group="place", check=_place, word_start=True),
+    # in Phoenix, from Tucson, near Tulsa: a city of the list after a word that leads to a place
+    _rule("location", _ci(("in", "from", "to", "near", "outside", "outside of", "around", "toward", "towards",
+                           "visiting", "via", "of", "at")) +
+          rf"[ \t]+(?P<place>{_alt(lx.us_cities())})(?![\w'’-])(?![ \t]+(?:County|Parish|"
+          rf"{_alt(lx.EPONYM_NOUNS)})(?![\w]))", group="place",
+          word_start=True),
+    _rule("location", rf"(?<![\w'’-])(?:{_WP}[ \t])?{_WP}[ \t](?:County|Parish|Borough|Township)(?![\w])"),
     _rule("zip", r"\d(?<![\w-]\d)\d{4}(?:-\d{4})?(?![\d-])", check=_after_state),
     _rule("zip", _ci(("zip", "zip code", "zipcode", "postal code")) + rf"[ \t]*[:#]?[ \t]*(?P<z>{_ZIP})(?![\d-])",
           group="z", word_start=True),
 )
 
-_FAC_WORD = r"(?:(?:St|Mt|Ft)\.|[A-Z][A-Za-z'’&-]{0,30})"
+_FAC_WORD = rf"(?:(?:St|Mt|Ft)\.|[{_UP}][{_UP}{_LO}'’&-]{{0,30}})"
 _FAC_CONNECT = r"(?:[ \t]+(?:of|for|the|and|&|at|on|de|la)){0,2}"
+_FAC_TAIL = rf"(?:[ \t]+{_alt(lx.FACILITY_TAIL_WORDS)}\.?(?![\w'’-])){{0,3}}"
+# a store or site number: "Walgreens #10482", "CVS Pharmacy Store 2231"
+_STORE = r"(?:[ \t]*(?:#[ \t]?|(?:Store|STORE|store)[ \t]*#?[ \t]*)\d{2,6}(?![\w-]))?"
 _FACILITY_RE = re.compile(
     rf"(?<![\w'’-])(?P<pre>{_FAC_WORD}(?:{_FAC_CONNECT}[ \t]+{_FAC_WORD}){{0,6}}[ \t]+)?"
-    rf"(?P<kw>{_alt(lx.FACILITY_KEYWORDS)})(?![\w])"
-    rf"(?P<post>[ \t]+(?:of|for|at)[ \t]+(?:the[ \t]+)?{_FAC_WORD}(?:[ \t]+(?:of[ \t]+)?{_FAC_WORD}){{0,3}})?")
+    rf"(?P<kw>{_alt(lx.FACILITY_KEYWORDS)})(?![\w'’-])(?P<tail>{_FAC_TAIL})"
+    rf"(?P<post>[ \t]+(?:of|for|at)[ \t]+(?:the[ \t]+)?{_FAC_WORD}(?:[ \t]+(?:of[ \t]+)?{_FAC_WORD}){{0,3}})?"
+    rf"(?P<store>{_STORE})")
+_WEAK_FACILITY_RE = re.compile(
+    rf"(?<![\w'’-])(?P<pre>{_FAC_WORD}(?:{_FAC_CONNECT}[ \t]+{_FAC_WORD}){{0,4}}[ \t]+)"
+    rf"(?P<kw>{_alt(lx.WEAK_FACILITY_KEYWORDS)})(?![\w'’-])(?P<tail>{_FAC_TAIL})(?P<post>)(?P<store>{_STORE})"
+    rf"(?![ \t]+[A-Z0-9])")  # "World Health Organization", "Health Outcomes Survey": part of a longer name
 _KNOWN_FACILITY_RE = re.compile(rf"(?<![\w'’-]){_alt(lx.KNOWN_FACILITIES)}(?![\w])")
+_PHARMACY_RE = re.compile(rf"(?<![\w'’-]){_alt(lx.KNOWN_PHARMACIES)}(?![\w'’-])(?:[ \t]+Pharmacy(?![\w]))?{_STORE}")
+# St. Luke's, Saint Mary's, St. Elizabeth's: a saint's name with 's names a hospital (not St. John's wort)
+_SAINT_RE = re.compile(r"(?<![\w'’-])(?:St\.?|ST\.?|Saint|SAINT|Ste\.?|Sainte)[ \t]+[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?"
+                       r"['’]s(?![\w'’-])(?![ \t]+(?i:wort|fire|dance|day|eve|score|scores|scale|questionnaire|"
+                       r"respiratory|incontinence|criteria|index|grading|classification|sign|disease|syndrome))")
+# After a facility's name, a town that is not a word of a note: "Quest Diagnostics Marlborough."
+_FAC_TOWN_RE = re.compile(rf"[ \t]+(?:in[ \t]+)?(?P<town>{_WP})(?=[ \t]*(?:[,.;:)\n]|$))")
+_FAC_COMMA_TOWN_RE = re.compile(rf",[ \t]{{0,2}}(?P<place>{_TITLE_CITY})(?=[ \t]*(?:[.;)\n]|$))")
+_FAC_RUN = (rf"(?P<run>(?:(?:St|Mt|Ft)\.|{_FAC_WORD}(?![\w]))(?:(?:[ \t]+(?:of|the|and|&|at|on|de|la|for)){{0,2}}"
+            rf"[ \t]+(?:(?:St|Mt|Ft)\.|{_FAC_WORD}(?![\w]))){{0,6}}(?:[ \t]*,[ \t]*(?:LLC|Inc\.?|PC|PLLC))?)"
+            rf"(?P<store>{_STORE})")
+_FAC_LABEL_RE = re.compile(rf"{_ci(lx.FACILITY_LABELS)}(?:[ \t]*(?:name|#))?[ \t]*(?::|[ \t]-|\.{{2,}}:?)[ \t]*"
+                           rf"{_FAC_RUN}")
+_FAC_CUE_RE = re.compile(rf"{_ci(lx.FACILITY_CUES)}[ \t]+(?:the[ \t]+|an?[ \t]+)?{_FAC_RUN}")
+_FAC_CONNECTORS = frozenset({"of", "for", "the", "and", "&", "at", "on", "de", "la"})
+_FAC_KEY_WORDS = frozenset(w for k in lx.FACILITY_KEYWORDS + lx.WEAK_FACILITY_KEYWORDS + lx.FACILITY_TAIL_WORDS
+                           for w in k.split())
+
+_LINE_START = re.compile(r"(?:^|\n)[ \t]*$")
+_PLACE_CUE = re.compile(r"(?:\b(?i:at|to|from|via|by|in|into|through)|[:@>])[ \t]*$")
 
 
-def facility_spans(text: str) -> Iterator[PhiSpan]:
-    for m in _FACILITY_RE.finditer(text):
+def _service(word: str) -> bool:
+    """A word of a service, a role or a ward: "Heart Failure", "Neuro-oncology", "Step-Down"."""
+    return word in lx.SERVICE_WORDS or word.title() in lx.SERVICE_WORDS or all(
+        p in lx.SERVICE_WORDS or p.title() in lx.SERVICE_WORDS for p in word.split("-"))
+
+
+def _facility_run(text: str, m: re.Match[str], anatomy: bool, cue: bool) -> PhiSpan | None:
+    """The facility in a label's or a cue's run of capitalized words: its words up to the last that
+    names (not "ICU", "ED" after it), none a body part after Location:/Site:, not only services."""
+    words = [(w.start() + m.start("run"), w.end() + m.start("run"), w.group())
+             for w in re.finditer(r"\S+", m["run"])]
+    if not words or (words[0][2].strip(".") in lx.NOT_NAME and words[0][2] not in ("St.", "Mt.", "Ft.")):
+        return None
+    if words[0][2] in lx.TITLES or words[0][2].rstrip(".") in lx.TITLES:
+        return None
+    while words and (words[-1][2] in _FAC_CONNECTORS or (words[-1][2] in lx.NOT_NAME and
+                                                          words[-1][2] not in _FAC_KEY_WORDS)):
+        words.pop()
+    named = [w for _, _, w in words if w not in _FAC_CONNECTORS and not _service(w) and w not in _FAC_KEY_WORDS]
+    if any(w in lx.NOT_FACILITY_WORDS for _, _, w in words):
+        return None
+    if not named or all(w in lx.COUNTRIES_AND_REGIONS or w in lx.US_STATES.values() for w in named):
+        return None
+    if cue and len([w for _, _, w in words if w not in _FAC_CONNECTORS]) < 2 and not m["store"]:
+        return None  # after "transferred from", one word may be anything ("the Golgi", "Embase")
+    if anatomy and (any(w in lx.ANATOMY_WORDS for _, _, w in words) or len(words) == 1 and words[0][2].isupper()):
+        return None
+    if len(words) == 1 and words[0][2].isupper() and len(words[0][2]) <= 2:
+        return None
+    end = m.end("store") if m["store"] and words[-1][1] == m.end("run") else words[-1][1]
+    return PhiSpan(words[0][0], end, "facility")
+
+
+def facility_spans(text: str) -> list[PhiSpan]:
+    spans = []
+    for m in itertools.chain(_FACILITY_RE.finditer(text), _WEAK_FACILITY_RE.finditer(text)):
         start, end = m.start(), m.end()
         words = m["pre"].split() if m["pre"] else []
+        cut = max((i for i, w in enumerate(words) if w in ("at", "on")), default=-1)
+        if cut >= 0:  # "Followed at Heart Failure Clinic", "Dr. Okonkwo at Lakewalk Family Medicine"
+            for w in words[:cut + 1]:
+                start = text.index(w, start) + len(w)
+            words = words[cut + 1:]
         while words and (words[0] in lx.NOT_NAME or words[0].lower() in ("of", "for", "the", "and", "at", "on")):
             start = text.index(words[0], start) + len(words[0])
             words.pop(0)
-        named = [w for w in words if w not in lx.SERVICE_WORDS and w.lower() not in ("of", "for", "the", "and", "&",
-                                                                                      "at", "on", "de", "la")]
+        named = [w for w in words if not _service(w) and w.lower() not in _FAC_CONNECTORS]
         if not named and not m["post"]:
             continue
         while start < end and text[start] in " \t":
             start += 1
-        yield PhiSpan(start, end, "facility")
-    for m in _KNOWN_FACILITY_RE.finditer(text):
-        yield PhiSpan(m.start(), m.end(), "facility")
+        if m.re is _WEAK_FACILITY_RE and not (m["store"] or _PLACE_CUE.search(text, max(0, start - 30), start)
+                                        or _LINE_START.search(text, max(0, start - 30), start)):
+            continue  # "Riverbend Imaging" after "to", a label, or on a line of its own; not in a sentence
+        town = _FAC_TOWN_RE.match(text, end)
+        if town and not (town["town"] in lx.NOT_NAME or _service(town["town"]) or town["town"] in lx.US_STATES.values()
+                         or town["town"] in lx.COUNTRIES_AND_REGIONS or town["town"] in lx.first_names()):
+            end = town.end("town")
+        spans.append(PhiSpan(start, end, "facility"))
+    for regex in (_KNOWN_FACILITY_RE, _PHARMACY_RE, _SAINT_RE):
+        spans += (PhiSpan(m.start(), m.end(), "facility") for m in regex.finditer(text))
+    for regex, anatomy_check in ((_FAC_LABEL_RE, True), (_FAC_CUE_RE, False)):
+        for m in regex.finditer(text):
+            if m.start() and _in_word(text[m.start() - 1]):
+                continue
+            label = text[m.start():m.start("run")].strip().lower()
+            span = _facility_run(text, m, anatomy_check and label.startswith(("location", "site", "service loc",
+                                                                                "performing loc", "ordering loc",
+                                                                                "collection")), not anatomy_check)
+            if span:
+                spans.append(span)
+    towns = []
+    for s in spans:  # "Parkview Regional Medical Center, Fort Wayne.", "Giant Eagle Pharmacy #6403, Stow"
+        m = _FAC_COMMA_TOWN_RE.match(text, s.end)
+        end = m and _place(m, text)
+        if end:
+            towns.append(PhiSpan(m.start("place"), end, "location"))
+    return spans + towns + _repeat(text, spans, "facility")
+
+
+def _repeat(text: str, spans: list[PhiSpan], kind: str) -> list[PhiSpan]:
+    """Every other mention of a name of `kind` found once: "admitted to St. Luke's ... St. Luke's ED"."""
+    values = {text[s.start:s.end] for s in spans}
+    values = {v for v in values if len(v) >= 4 and v.strip(".") not in lx.NOT_NAME}
+    if not values:
+        return []
+    pattern = re.compile(rf"(?<![\w'’-]){_alt(values)}(?![\w'’-])")
+    return [PhiSpan(m.start(), m.end(), kind) for m in pattern.finditer(text)]
 
 
 # ----------------------------------------------------------------------------- names
 _TITLE_RE = re.compile(rf"(?<![\w'’-]){_alt(lx.TITLES)}\.?[ \t]{{1,2}}(?P<n>{_RUN})")
 _CRED_RE = re.compile(rf"{_NO_WORD_BEFORE}(?P<n>{_RUN})(?:,[ \t]{{0,2}}(?:{_alt(lx.STRONG_CREDENTIALS)}|"
                       rf"{_alt(lx.WEAK_CREDENTIALS)})|[ \t]{{1,2}}{_alt(lx.STRONG_CREDENTIALS)})(?![\w-])")
+_PAREN_CRED_RE = re.compile(rf"{_NO_WORD_BEFORE}(?P<n>{_RUN})[ \t]{{0,2}}\({_alt(lx.PAREN_CREDENTIALS)}\)")
+# "by J. Castellanos", "to R. Patel": an initial and a surname after a word that introduces a person
+# (not anywhere: "A. Hypertension" numbers a list, "S. Aureus" is a germ).
+_INITIAL_SURNAME_RE = re.compile(rf"{_ci(('by', 'per', 'from', 'with', 'cc', 'attn'))}[ \t]+"
+                                 rf"(?P<n>[A-Z]\.[ \t]{_W}(?:[ \t]{{1,2}}{_W})?)(?![\w'’-])")
+# "MI: E" on a form: a middle initial, told apart from a myocardial infarction by its label and the
+# first or last name label before it ("First: ROSARIO  MI: E"); "Middle initial: E" needs nothing.
+_MIDDLE_INITIAL_RE = re.compile(r"(?P<label>M\.?I\.?|(?i:middle[ \t]+initial|middle[ \t]+name))[ \t]*:[ \t]*"
+                                r"(?P<n>[A-Z])\.?(?![\w'’-])")
 _COLON_LABELS = ("patient", "patient name", "pt name", "pt", "name", "full name", "legal name", "preferred name",
                  "attending", "attending physician", "resident", "intern", "fellow", "surgeon", "assistant",
                  "anesthesiologist", "anesthesia", "provider", "pcp", "primary care", "primary care physician",
@@ -357,7 +600,14 @@ _COLON_LABELS = ("patient", "patient name", "pt name", "pt", "name", "full name"
                  "policy holder", "policyholder", "responsible party", "parent", "mother's name", "father's name",
                  "maiden name", "alias", "aka", "student", "technologist", "tech", "scribe", "chaperone",
                  "participant", "subject", "client", "caller", "re", "ordering", "last", "first", "middle",
-                 "parents", "visitor", "donor")
+                 "parents", "visitor", "donor", "electronically signed", "e-signed", "signed", "attested by",
+                 "note by", "written by", "prepared by", "completed by", "collected by", "received by",
+                 "entered by", "documented by", "accepting physician", "sending physician", "receiving physician",
+                 "primary nurse", "charge nurse", "bedside nurse", "therapist", "pharmacist",
+                 "dietitian", "counselor", "midwife", "chaplain", "coordinator", "study coordinator",
+                 "contact person", "contact name", "legal guardian", "husband", "wife", "partner", "grandmother",
+                 "grandfather", "sister", "brother", "family contact", "last name", "first name",
+                 "surname", "given name", "covering", "covering physician", "on call", "on-call")
 _PHRASE_LABELS = ("seen by", "seen with", "evaluated by", "examined by", "discussed with", "spoke with", "spoke to",
                   "talked with", "talked to", "signed by", "dictated by", "reviewed by", "accompanied by",
                   "referred by", "referring", "covering for", "message from", "message to", "reply from",
@@ -368,7 +618,12 @@ _PHRASE_LABELS = ("seen by", "seen with", "evaluated by", "examined by", "discus
                   "sponsor", "dear", "hi", "hello", "hey", "good morning", "good afternoon", "thanks", "thank you",
                   "sincerely", "regards", "best regards", "kind regards", "best", "respectfully", "cordially",
                   "warmly", "cheers", "/s/", "sig", "signature", "patient", "client", "participant", "parents",
-                  "daughter-in-law", "son-in-law", "mother-in-law", "father-in-law", "stepmother", "stepfather")
+                  "daughter-in-law", "son-in-law", "mother-in-law", "father-in-law", "stepmother", "stepfather",
+                  "sister-in-law", "brother-in-law", "grandmother", "grandfather", "grandma", "grandpa",
+                  "stepsister", "stepbrother", "half-sister", "half-brother", "ex-husband", "ex-wife", "mom",
+                  "dad", "spouse", "companion", "significant other", "godmother", "godfather", "coworker",
+                  "co-worker", "landlord", "caseworker", "case worker", "report called to", "report given to",
+                  "handed off to", "signed out to", "co-signed by", "cosigned by", "attested by")
 # Two patterns, each starting with its plain words (see _ci); the word boundary is checked after.
 _LABEL_RES = (re.compile(rf"{_ci(_COLON_LABELS)}(?:[ \t]*[:(#]|[ \t]+-|\.{{2,}}:?)[ \t]*(?P<n>{_RUN})"),
               re.compile(rf"{_ci(_PHRASE_LABELS)}(?![\w'’-]),?[ \t]*(?:\n[ \t]*){{0,2}}(?P<n>{_RUN})"))
@@ -381,10 +636,13 @@ _CHAIN_RE = re.compile(rf"{_NO_WORD_BEFORE}(?:{_W}|{_U})(?!\w)(?:(?:,[ \t]?|[ \t
                        rf"[A-Z]\.|[A-Z](?![\w'’])|{_PARTICLE}))*")
 # An eponym may chain names, with a particle between: "Ellis-van Creveld syndrome", "Wolff-Parkinson-White
 # syndrome", "Creutzfeldt Jakob disease". Bounded repetition: linear on any input.
-_EPONYM_NAME = rf"{_W}(?:['’]s)?"
+_EPONYM_NAME = rf"{_WP}(?:['’]s)?"
 _EPONYM_CHAIN = rf"{_EPONYM_NAME}(?:[ \t-](?:(?:van|von|de|der|du|da|la|le)[ \t-])?{_EPONYM_NAME}){{0,3}}"
 _EPONYM_RE = re.compile(rf"(?<![\w'’-])(?:{_alt(lx.EPONYM_PHRASES)}|(?:{_EPONYM_CHAIN})(?=[ \t]+"
                         rf"{_alt(lx.EPONYM_NOUNS)}(?![\w])))")
+
+
+_STATE_WORDS = frozenset(lx.US_STATES.values())  # "traveled to Florida": Florida is a first name too
 
 
 def _tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
@@ -403,6 +661,9 @@ def _is_name_word(word: str, strict: bool = False) -> bool:
     if word == "," or word.strip(".") in lx.NOT_NAME or word.title().strip(".") in lx.NOT_NAME:
         return False
     if word in lx.US_STATES or word.title() in lx.COUNTRIES_AND_REGIONS:
+        return False
+    head, dash, tail = word.partition("-")
+    if dash and tail.islower() and (head.title() in lx.NOT_NAME or tail in lx.HYPHEN_TAILS):
         return False
     if strict and (len(word.rstrip(".")) == 1 or word.islower()):
         return False
@@ -442,7 +703,8 @@ def _first_name_spans(text: str) -> Iterator[PhiSpan]:
         i = 0
         while i < len(tokens):
             word = tokens[i][2]
-            if word == "," or not _is_name_word(word, strict=True) or word.title() not in first:
+            if word == "," or not _is_name_word(word, strict=True) or word.title() not in first or \
+                    word.title() in _STATE_WORDS:
                 i += 1
                 continue
             j = i + 1
@@ -464,7 +726,10 @@ def _first_name_spans(text: str) -> Iterator[PhiSpan]:
 
 def _label_spans(text: str) -> Iterator[PhiSpan]:
     for colon, regex in zip((True, False), _LABEL_RES):
-        for m in regex.finditer(text):
+        pos = 0
+        while m := regex.search(text, pos):
+            # the next search starts inside this run: "Last: QUINTANILLA First: ROSARIO" holds two labels
+            pos = max(m.start("n"), m.start() + 1)
             if m.start() and _in_word(text[m.start() - 1]):
                 continue
             span = _label_span(text, m, colon)
@@ -474,6 +739,9 @@ def _label_spans(text: str) -> Iterator[PhiSpan]:
 
 def _label_span(text: str, m: re.Match[str], colon: bool) -> PhiSpan | None:
     label = text[m.start():m.start("n")].strip().lower()
+    first = _TOKEN_RE.search(text, m.start("n"), m.end("n"))
+    if first and first.group().strip(".") in lx.NOT_NAME and first.group().strip(".") not in lx.TITLES:
+        return None  # "To: Cardiology Clinic Pool", "Patient: Pt states ..."
     if label.startswith("name"):
         before = text[max(0, m.start() - 20):m.start()].split()
         if before and before[-1].lower().strip(":") in _NOT_AFTER_NAME_LABEL:
@@ -495,7 +763,7 @@ def _propagate(text: str, spans: list[PhiSpan]) -> Iterator[PhiSpan]:
         yield PhiSpan(m.start(), m.end(), "name")
 
 
-def name_spans(text: str) -> list[PhiSpan]:
+def name_spans(text: str, protected: list[tuple[int, int]] | None = None) -> list[PhiSpan]:
     spans: list[PhiSpan] = []
     for m in _TITLE_RE.finditer(text):
         tokens = _tokens(text, m.start("n"), m.end("n"))
@@ -510,9 +778,26 @@ def name_spans(text: str) -> list[PhiSpan]:
             spans.append(PhiSpan(kept[0][0], kept[-1][1], "name"))
     for regex in (_CRED_RE, _IS_A_RE):
         spans += filter(None, (_run_span(text, m) for m in regex.finditer(text)))
+    for m in _PAREN_CRED_RE.finditer(text):  # two words at least: "Registered Nurse (RN)" is a role
+        span = _run_span(text, m)
+        if span and len(_tokens(text, span.start, span.end)) >= 2:
+            spans.append(span)
+    for m in _INITIAL_SURNAME_RE.finditer(text):
+        if not (m.start() and _in_word(text[m.start() - 1])):
+            span = _run_span(text, m)
+            if span and _is_initial(_tokens(text, span.start, span.end)[0][2]):
+                spans.append(span)
+    for m in _MIDDLE_INITIAL_RE.finditer(text):
+        if m.start() and _in_word(text[m.start() - 1]):
+            continue
+        if m["label"][0] == "M" and "." not in m["label"] and not re.search(
+                r"(?i:first|last|given|surname)(?:[ \t]+name)?[ \t]*:", text[max(0, m.start() - 80):m.start()]):
+            continue
+        spans.append(PhiSpan(m.start("n"), m.end("n"), "name"))
     spans += _label_spans(text)
     spans += _first_name_spans(text)
-    protected = [m.span() for m in _EPONYM_RE.finditer(text)]
+    if protected is None:
+        protected = [m.span() for m in _EPONYM_RE.finditer(text)]
     spans = _outside(spans, protected)
     spans += _propagate(text, spans)
     return _outside(spans, protected)
@@ -531,6 +816,32 @@ def _outside(spans: list[PhiSpan], protected: list[tuple[int, int]]) -> list[Phi
     return [s for s in spans if clear(s)]
 
 
+# After a street address, its town (and ZIP code): "78 Harbor View Terrace, Apt 3, Gloucester.",
+# "3318 W Camelback Rd, Phoenix 85017".
+_TOWN_AFTER_ADDRESS_RE = re.compile(rf",[ \t]{{0,2}}(?P<place>{_TITLE_CITY})(?:,?[ \t]{{1,2}}(?P<zip>{_ZIP})(?![\d-]))?"
+                                    rf"(?=[ \t]*(?:[,.;:)\n]|$)|,?[ \t]{{1,2}}(?:{_STATE_CODES}|{_STATE_NAMES})"
+                                    rf"(?![\w-]))")
+
+
+def place_spans(text: str, spans: list[PhiSpan], protected: list[tuple[int, int]]) -> list[PhiSpan]:
+    """Towns after the addresses found, then every other mention of a town found ("from Duluth ...
+    Duluth, MN"), but not inside an eponym ("Austin Flint murmur")."""
+    found = []
+    for s in spans:
+        if s.kind != "address":
+            continue
+        m = _TOWN_AFTER_ADDRESS_RE.match(text, s.end)
+        if not m or any(w.strip(".") in lx.STREET_TYPES or w in lx.UNIT_WORDS for w in m["place"].split()):
+            continue
+        end = _place(m, text)
+        if end:
+            found.append(PhiSpan(m.start("place"), end, "location"))
+            if m["zip"] and end == m.end("place"):
+                found.append(PhiSpan(m.start("zip"), m.end("zip"), "zip"))
+    towns = [s for s in spans + found if s.kind == "location"]
+    return found + _outside(_repeat(text, towns, "location"), protected)
+
+
 # ----------------------------------------------------------------------------- the de-identifier
 RULES: tuple[Rule, ...] = DATE_RULES + AGE_RULES + CONTACT_RULES + RECORD_RULES + PLACE_RULES
 
@@ -542,6 +853,8 @@ class RulesDeidentifier(Deidentifier):
 
     def find(self, text: str) -> list[PhiSpan]:
         spans = [span for rule in RULES for span in rule.spans(text)]
+        protected = [m.span() for m in _EPONYM_RE.finditer(text)]
+        spans += place_spans(text, spans, protected)
         spans += facility_spans(text)
-        spans += name_spans(text)
+        spans += name_spans(text, protected)
         return spans
