@@ -34,7 +34,9 @@ EVAL_TASKS: dict[str, tuple[str, str]] = {
 
 # mergekit method names (merge.methods holds how each is called).
 MERGE_EXPERT_METHODS: tuple[str, ...] = ("slerp", "linear")
-MERGE_MULTI_METHODS: tuple[str, ...] = ("ties", "breadcrumbs_ties", "dare_ties", "task_arithmetic", "linear")
+MERGE_MULTI_METHODS: tuple[str, ...] = ("ties", "breadcrumbs", "breadcrumbs_ties", "dare_ties", "dare_linear", "della",
+                                        "della_linear", "task_arithmetic", "sce", "linear", "nuslerp",
+                                        "model_stock", "karcher")
 
 # De-identifiers of the prepare stage (mediphi.prepare.deid registers each under its name).
 DEIDENTIFIERS: tuple[str, ...] = ("rules", "philter_lite", "presidio")

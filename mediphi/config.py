@@ -50,6 +50,10 @@ class EngineConfig(Section):
     allow_insecure_http: bool = Field(
         False, description="kind openai: allow a plain-http base_url on a host other than loopback (prompts "
                            "and the key then travel in clear).")
+    max_retries: int = Field(
+        2, ge=0, le=10, description="kind openai: retries of a request that failed with 408, 409, 429, 5xx or "
+                                    "no answer, with exponential backoff (the openai SDK's; Retry-After honored).")
+    timeout_s: float = Field(300.0, gt=0, le=3600, description="kind openai: seconds one request may take.")
     batch_size: int = Field(16, ge=1)
     max_new_tokens: int = Field(96, ge=1, le=32768)
     temperature: float = Field(0.0, ge=0.0, le=2.0)
@@ -340,14 +344,21 @@ class ExpertsSection(Section):
 
 class MergeSection(Section):
     expert_method: str = Field("slerp", description="Merges each expert into the base: slerp | linear.")
-    expert_t: float = Field(0.5, ge=0.0, le=1.0, description="SLERP factor toward the expert.")
-    multi_method: str = Field(
-        "ties", description="Merges the experts: ties | breadcrumbs_ties | dare_ties | task_arithmetic | linear."
-    )
+    expert_t: float | list[float] = Field(
+        0.5, description="Factor toward the expert; a list is a grid: each expert gets the value whose merge "
+                         "scores best on the validation documents (the paper's grid: [0.1, 0.25, 0.5]).")
+    multi_method: str = Field("ties", description="Merges the experts: " + " | ".join(MERGE_MULTI_METHODS) + ".")
     tune_samples: int = Field(4, ge=1)
     tune_max_concurrent: int = Field(1, ge=1)
-    density: tuple[float, float] = Field((0.3, 1.0), description="Search range for density.")
-    weight: tuple[float, float] = Field((0.3, 1.0), description="Search range for each weight.")
+    searcher: Literal["tpe", "cmaes", "random"] = Field(
+        "tpe", description="Optuna sampler Tune searches with (seeded by run.seed).")
+    fidelity_rungs: int = Field(
+        1, ge=1, le=8, description="Above 1: each trial is scored on growing shares of the validation documents "
+                                   "and ASHA stops the worst early (multi-fidelity).")
+    density: tuple[float, float] | None = Field(None, description="Search range for density (the method's default if unset).")
+    weight: tuple[float, float] | None = Field(None, description="Search range for each expert's weight.")
+    ranges: dict[str, tuple[float, float]] = Field(
+        default_factory=dict, description="Search ranges of the method's other parameters, e.g. {gamma: [0.0, 0.05]}.")
     val_docs: int = Field(16, ge=1)
     val_max_tokens: int = Field(256, ge=8, description="Each validation document is cut to this.")
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
@@ -362,14 +373,43 @@ class MergeSection(Section):
     def _known_multi_method(cls, v: str) -> str:
         return check_name(v, MERGE_MULTI_METHODS, "multi-expert merge method")
 
+    @field_validator("expert_t")
+    @classmethod
+    def _t(cls, v: float | list[float]) -> float | list[float]:
+        grid = v if isinstance(v, list) else [v]
+        if not grid or any(not 0.0 <= t <= 1.0 for t in grid) or len(set(grid)) != len(grid):
+            raise ValueError("expected a factor in [0, 1], or a list of distinct ones")
+        return v
+
     @field_validator("density", "weight")
     @classmethod
-    def _range(cls, v: tuple[float, float], info) -> tuple[float, float]:
+    def _range(cls, v: tuple[float, float] | None, info) -> tuple[float, float] | None:
         top = 1.0 if info.field_name == "density" else float("inf")  # density: share of a delta kept
-        if not 0.0 < v[0] <= v[1] <= top:
+        if v is not None and not 0.0 < v[0] <= v[1] <= top:
             bound = "0 < low <= high <= 1" if info.field_name == "density" else "0 < low <= high"
             raise ValueError(f"expected a search range [low, high] with {bound}")
         return v
+
+    @model_validator(mode="after")
+    def _method_ranges(self) -> "MergeSection":
+        from mediphi.merge.methods import MULTI_METHODS, check_ranges
+
+        method = MULTI_METHODS[self.multi_method]
+        unknown = sorted(set(self.ranges) - set(method.searched))
+        if unknown:
+            raise ValueError(f"ranges: {method.name} searches {', '.join(method.searched) or 'nothing'}; "
+                             f"no parameter {', '.join(unknown)}")
+        check_ranges(method, self.search_ranges())
+        return self
+
+    @property
+    def expert_grid(self) -> list[float]:
+        return self.expert_t if isinstance(self.expert_t, list) else [self.expert_t]
+
+    def search_ranges(self) -> dict[str, tuple[float, float]]:
+        from mediphi.merge.methods import MULTI_METHODS, ranges_for
+
+        return ranges_for(MULTI_METHODS[self.multi_method], self.density, self.weight, self.ranges)
 
 
 class SynthesizeSection(Section):

@@ -73,7 +73,9 @@ def test_merge_stage_end_to_end(ray_session, tiny_llama, tiny_config, tmp_path):
     import mediphi.merge as merge
     from mediphi.models import load_causal_lm, load_tokenizer
 
-    cfg = tiny_config
+    # A grid of per-expert ratios, chosen on validation; TIES searched with ASHA over two rungs.
+    cfg = tiny_config.model_copy(update={"merge": tiny_config.merge.model_copy(
+        update={"expert_t": [0.25, 0.75], "fidelity_rungs": 2})})
     assert (cfg.merge.tune_samples, cfg.merge.expert_method, cfg.merge.multi_method) == (2, "slerp", "ties")
     run_dir = Path(cfg.run.run_dir)
     experts = _register_inputs(run_dir, tiny_llama, tmp_path)
@@ -83,13 +85,17 @@ def test_merge_stage_end_to_end(ray_session, tiny_llama, tiny_config, tmp_path):
     stage = run_dir / "merge"
     assert m["status"] == "complete"
 
-    # Per-expert SLERP: the textbook formula on a real tensor; strictly between base and expert.
+    # Per-expert SLERP at the grid point that scored best on validation (each point scored, the
+    # scores differ), then the textbook formula on a real tensor; strictly between base and expert.
     base_w = load_file(f"{tiny_llama}/model.safetensors")[PROBE]
     for corpus in CORPORA:
+        chosen = m["metrics"]["expert_t"][corpus]
+        assert set(chosen["grid"]) == {"0.25", "0.75"} and len(set(chosen["grid"].values())) == 2
+        assert str(chosen["t"]) == max(chosen["grid"], key=chosen["grid"].get)
         pe = stage / out["per_expert"][corpus].removeprefix("./")
         merged_w = load_file(str(pe / "model.safetensors"))[PROBE]
         expert_w = load_file(f"{experts[corpus]}/model.safetensors")[PROBE]
-        torch.testing.assert_close(merged_w.double(), _slerp(cfg.merge.expert_t, base_w, expert_w),
+        torch.testing.assert_close(merged_w.double(), _slerp(chosen["t"], base_w, expert_w),
                                    rtol=1e-5, atol=1e-6)
         assert not torch.allclose(merged_w, base_w) and not torch.allclose(merged_w, expert_w)
         assert (pe / "mergekit_config.yml").is_file() and "slerp" in (pe / "README.md").read_text()
@@ -109,17 +115,20 @@ def test_merge_stage_end_to_end(ray_session, tiny_llama, tiny_config, tmp_path):
     assert len(trials) == cfg.merge.tune_samples
     assert len(list((stage / "tune" / "search").glob("merge_trial_*"))) == cfg.merge.tune_samples
     assert all(t["error"] is None and math.isfinite(t["score"]) for t in trials)
-    lo_d, hi_d = cfg.merge.density
-    lo_w, hi_w = cfg.merge.weight
+    assert trials[0]["complete"] and all(t["rungs"] in (1, 2) for t in trials)  # the first runs every rung
+    lo_d, hi_d = cfg.merge.search_ranges()["density"]
+    lo_w, hi_w = cfg.merge.search_ranges()["weight"]
     for t in trials:
         assert lo_d <= t["params"]["density"] <= hi_d
         assert set(t["params"]["weight"]) == set(CORPORA)
         assert all(lo_w <= w <= hi_w for w in t["params"]["weight"].values())
     assert trials[0]["params"] != trials[1]["params"]
     assert trials[0]["score"] != trials[1]["score"]  # different merges really were scored
+    # The second trial reused the first one's actor and its cached inputs: no weights read again.
+    assert [t["inputs_reused"] for t in trials] == [False, True]
 
-    # best_params is the argmax of the trial scores, and the model on disk is that merge.
-    best = max(trials, key=lambda t: t["score"])
+    # best_params is the argmax of the complete trials' scores, and the model on disk is that merge.
+    best = max((t for t in trials if t["complete"]), key=lambda t: t["score"])
     assert out["best_params"] == best["params"] == table["best_params"]
     scores = m["metrics"]["scores"]
     assert scores["merged_in_memory"] == best["score"]
@@ -133,6 +142,10 @@ def test_merge_stage_end_to_end(ray_session, tiny_llama, tiny_config, tmp_path):
     assert all(":val" in d for d in m["metrics"]["val_doc_ids"])
     assert m["counts"]["val_docs"] == {"in": 6, "kept": 4, "filtered": 2}
     assert (stage / out["plot"].removeprefix("./")).read_bytes()[:4] == b"\x89PNG"
+
+    history = pq.read_table(stage / out["history"].removeprefix("./")).to_pylist()
+    assert [h["trial"] for h in history] == [t["trial"] for t in trials]
+    assert [h["weight[pubmed]"] for h in history] == [t["params"]["weight"]["pubmed"] for t in trials]
 
     # Rerun with nothing changed: skipped.
     again = merge.run(cfg, run_dir)
@@ -160,16 +173,168 @@ def test_unknown_merge_method_fails_at_config_load(tmp_path):
 
 
 def test_method_registry_matches_mergekit():
-    """Every name is a mergekit method, and each searched parameter is one that method takes."""
+    """Every name is a mergekit method; each searched parameter is one it declares, per-model ones
+    where mergekit takes a value per model; the base is passed exactly when mergekit uses it."""
     from mergekit.merge_methods import get
-    from mergekit.merge_methods.base import BasePolicy
+    from mergekit.merge_methods.base import BasePolicy, ParameterScope
 
     for name, spec in MULTI_METHODS.items():
-        mk = get(name).spec
-        assert set(spec.searched) <= {p.name for p in mk.parameters}, name
-        assert (mk.contract.base == BasePolicy.REQUIRED) == spec.uses_base, name
+        mk = {p.name: p for p in get(name).spec.parameters}
+        assert set(spec.searched) <= set(mk), name
+        for p in spec.params:
+            if p.per_model:
+                assert mk[p.name].scope in (ParameterScope.NON_BASE, ParameterScope.INPUT), (name, p.name)
+        assert (get(name).spec.contract.base != BasePolicy.IGNORED) == spec.uses_base, name
     for name in EXPERT_METHODS:
         get(name)
+
+
+def _mid(method) -> dict:
+    """Each searched parameter at the middle of its default range (per expert for per-model ones)."""
+    return {p.name: ({c: (p.low + p.high) / 2 + 0.05 * i for i, c in enumerate(CORPORA)} if p.per_model
+                     else (p.low + p.high) / 2) for p in method.params}
+
+
+@pytest.fixture(scope="module")
+def two_experts(tiny_llama, tmp_path_factory) -> dict[str, str]:
+    tmp = tmp_path_factory.mktemp("experts")
+    return {c: _perturbed_expert(tiny_llama, tmp / c, seed) for seed, c in enumerate(CORPORA, 1)}
+
+
+def test_every_method_merges_in_memory_as_mergekit_does_on_disk(tiny_llama, two_experts, tmp_path):
+    """The Tune trials' in-memory merge and the written merge are the same model, method by method
+    (random pruning aside: DARE and DELLA draw in another order, so only their shapes are compared)."""
+    from mediphi.merge.methods import mergekit_config
+    from mediphi.merge.recipe import run_mergekit
+    from mediphi.merge.search import merge_in_memory
+
+    base = load_file(f"{tiny_llama}/model.safetensors")
+    for name, method in MULTI_METHODS.items():
+        params = _mid(method)
+        mem = merge_in_memory(method, tiny_llama, two_experts, params, "float32", seed=0)
+        disk = load_file(str(run_mergekit(mergekit_config(method, tiny_llama, two_experts, params, "float32"),
+                                          tmp_path / name, card={"title": name}, seed=0) / "model.safetensors"))
+        assert set(mem) == set(disk), name
+        assert not torch.equal(disk[PROBE], base[PROBE]), name  # it merged something
+        for k in disk:
+            if method.stochastic:
+                assert mem[k].shape == disk[k].shape, (name, k)
+            else:
+                torch.testing.assert_close(mem[k], disk[k], rtol=1e-5, atol=1e-6, msg=f"{name} {k}")
+
+
+def test_exported_yaml_is_what_mergekit_yaml_reproduces(tiny_llama, two_experts, tmp_path):
+    """The mergekit_config.yml written next to a merge, run by mergekit's own CLI, gives the same
+    tensors (breadcrumbs: the paper's multi-expert method, with its per-model gamma)."""
+    import subprocess
+    import sys
+
+    from mediphi.merge.methods import mergekit_config
+    from mediphi.merge.recipe import run_mergekit
+
+    method = MULTI_METHODS["breadcrumbs"]
+    ours = run_mergekit(mergekit_config(method, tiny_llama, two_experts, _mid(method), "float32"),
+                        tmp_path / "ours", card={"title": "breadcrumbs"}, seed=0)
+    cli = Path(sys.executable).with_name("mergekit-yaml")
+    subprocess.run([str(cli), str(ours / "mergekit_config.yml"), str(tmp_path / "cli"), "--random-seed", "0"],
+                   check=True, capture_output=True)
+    a, b = load_file(str(ours / "model.safetensors")), load_file(str(tmp_path / "cli" / "model.safetensors"))
+    assert set(a) == set(b) and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_incompatible_models_are_refused_with_what_differs(tiny_llama, tiny_phi3, two_experts, tmp_path):
+    import shutil
+
+    from mediphi.config import InputError
+    from mediphi.merge.compat import check_compatible
+
+    check_compatible(tiny_llama, two_experts)  # fine-tunes of the base: nothing to say
+    with pytest.raises(InputError, match=r"phi3 .*model_type: 'llama' vs 'phi3'"):
+        check_compatible(tiny_llama, {"phi3": tiny_phi3})
+    other = tmp_path / "other_template"
+    shutil.copytree(two_experts["pubmed"], other)
+    for f in other.glob("*"):
+        if f.name == "chat_template.jinja":
+            f.write_text("{% for m in messages %}{{ m.content }}{% endfor %}")
+        elif f.name == "tokenizer_config.json" and "chat_template" in f.read_text():
+            cfg = json.loads(f.read_text())
+            cfg["chat_template"] = "{% for m in messages %}{{ m.content }}{% endfor %}"
+            f.write_text(json.dumps(cfg))
+    with pytest.raises(InputError, match=r"other .*chat template differs"):
+        check_compatible(tiny_llama, {"other": str(other)})
+
+
+@pytest.mark.parametrize("kind", ["tpe", "cmaes"])
+def test_search_finds_a_planted_optimum(ray_session, tmp_path, kind):
+    """The searcher the merge stage uses, on an objective with its optimum at density 0.7 and every
+    weight 0.35: the best trial lands near it, better than the trials' median; ASHA stopped some."""
+    import statistics
+
+    from mediphi.merge.search import best_trial, search_space, tune_search
+
+    # Defined here, so Ray pickles it by value (workers cannot import the tests).
+    def _planted(config):
+        from ray import tune
+
+        for rung in range(3):  # a noisy start, exact at the last rung: what ASHA's rungs look like
+            err = (config["density"] - 0.7) ** 2 + sum((w - 0.35) ** 2 for w in config["weight"].values())
+            tune.report({"score": -err - 0.1 * (2 - rung)})
+
+    space = search_space(MULTI_METHODS["ties"], list(CORPORA), {"density": (0.3, 1.0), "weight": (0.1, 1.0)})
+    rows = tune_search(_planted, space, samples=24, max_concurrent=2, kind=kind, seed=0, n_rungs=3,
+                       storage=tmp_path)
+    best = best_trial(rows)
+    assert best["complete"] and abs(best["params"]["density"] - 0.7) < 0.15
+    assert all(abs(w - 0.35) < 0.15 for w in best["params"]["weight"].values())
+    assert best["score"] > statistics.median(r["score"] for r in rows if r["complete"])
+    assert any(not r["complete"] for r in rows)
+
+
+def test_an_interrupted_search_resumes_without_repeating_finished_trials(ray_session, tmp_path):
+    from ray import tune
+
+    from mediphi.merge.search import tune_search
+
+    def _flaky(config, calls: str):
+        """Logs each call; the second call of the first search fails (a trial that died mid-search)."""
+        from ray import tune
+
+        log = Path(calls)
+        n = len(log.read_text().splitlines()) if log.exists() else 0
+        with log.open("a") as f:
+            f.write(f"{config['density']}\n")
+        if n == 1:
+            raise RuntimeError("worker lost")
+        tune.report({"score": -abs(config["density"] - 0.5)})
+
+    calls = tmp_path / "calls.txt"
+    search = dict(samples=3, max_concurrent=1, kind="random", seed=0, n_rungs=1, storage=tmp_path / "tune",
+                  signature="s1")
+    fn = tune.with_parameters(_flaky, calls=str(calls))
+    space = {"density": tune.uniform(0.0, 1.0)}
+    first = tune_search(fn, space, **search)
+    (failed,) = [r for r in first if r["error"] is not None]
+    second = tune_search(fn, space, **search)  # same signature: resumed
+    assert all(r["error"] is None and r["score"] is not None for r in second)
+    assert sorted(r["params"]["density"] for r in second) == sorted(r["params"]["density"] for r in first)
+    ran = calls.read_text().splitlines()
+    # Only the failed trial ran again, with its own parameters.
+    assert len(ran) == 4 and ran[3] == ran[1] and float(ran[3]) == failed["params"]["density"]
+    tune_search(fn, space, **{**search, "signature": "s2"})  # another search: started over
+    assert len(calls.read_text().splitlines()) == 7
+
+
+def test_merge_config_ranges_are_checked_against_the_method():
+    with pytest.raises(ConfigError, match=r"merge: ranges: ties searches density, weight; no parameter gamma"):
+        RunConfig.from_dict({"merge": {"multi_method": "ties", "ranges": {"gamma": [0.0, 0.1]}}})
+    with pytest.raises(ConfigError, match=r"della drops with probability density \+/- epsilon"):
+        RunConfig.from_dict({"merge": {"multi_method": "della", "density": [0.1, 0.9]}})
+    cfg = RunConfig.from_dict({"merge": {"multi_method": "breadcrumbs", "ranges": {"gamma": [0.0, 0.02]},
+                                         "expert_t": [0.1, 0.25, 0.5]}})
+    assert cfg.merge.search_ranges() == {"density": (0.3, 1.0), "gamma": (0.0, 0.02), "weight": (0.3, 1.0)}
+    assert cfg.merge.expert_grid == [0.1, 0.25, 0.5]
+    with pytest.raises(ConfigError, match="merge.expert_t"):
+        RunConfig.from_dict({"merge": {"expert_t": [0.5, 0.5]}})
 
 
 def test_linear_expert_merge_is_the_lerp(tiny_llama, tmp_path):

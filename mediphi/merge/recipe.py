@@ -3,6 +3,7 @@ merge, the best merge written by mergekit, everything scored on the same validat
 
     setup      validation documents (val split only) tokenized once; the base model
     experts    each expert merged into the base on disk        -> per_expert/<corpus>
+               (with a grid of expert_t: every point merged in memory and scored, the best written)
     search     Tune trials merge in memory and score           -> tune/, trials.json
     merged     the best parameters merged again on disk        -> merged/
     report     base, per-expert, merged scores; trials chart   -> trials.png
@@ -16,12 +17,23 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from mediphi.cluster import connect
 from mediphi.config import ConfigError, InputError
-from mediphi.merge.methods import EXPERT_METHODS, MULTI_METHODS, MultiMethod, expert_config, mergekit_config
-from mediphi.merge.report import plot_trials
-from mediphi.merge.scoring import count_scored_tokens, read_val_docs, tokenize_batches, val_score
-from mediphi.merge.search import best_trial, run_search
+from mediphi.merge.compat import check_compatible
+from mediphi.merge.methods import (
+    EXPERT_METHODS,
+    MULTI_METHODS,
+    MultiMethod,
+    check_model_count,
+    expert_config,
+    expert_in_memory,
+    mergekit_config,
+)
+from mediphi.merge.report import plot_trials, write_history
+from mediphi.merge.scoring import count_scored_tokens, read_state_dict, read_val_docs, tokenize_batches, val_score
+from mediphi.merge.search import ModelInputs, best_trial, load_into, run_search
 from mediphi.models import base_model, is_local_model, load_causal_lm, load_tokenizer, write_model_card
 from mediphi.runs import StageContext, write_json_atomic
 
@@ -36,6 +48,12 @@ def body(ctx: StageContext) -> dict[str, Any]:
         raise ConfigError(f"model.base: merge reads weights from disk: model.base must be a local HF dir, got {base}")
     experts: dict[str, str] = ctx.input("experts", "experts")
     corpora: dict[str, dict[str, str]] = ctx.input("prepare", "corpora")
+    method = MULTI_METHODS[cfg.multi_method]
+    try:
+        check_model_count(method, len(experts))
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    check_compatible(base, experts)  # before any merge: a mismatch is refused with what differs
 
     # -- setup: the documents every model is judged on
     docs = read_val_docs({c: splits["val"] for c, splits in corpora.items()}, cfg.val_docs)
@@ -45,13 +63,12 @@ def body(ctx: StageContext) -> dict[str, Any]:
     ctx.log.info("validation: %d documents, %d scored tokens", len(docs.texts), count_scored_tokens(batches))
 
     # -- experts: each one merged back into the base
-    per_expert = {}
+    per_expert, expert_t = {}, {}
     with ctx.timed("per_expert"):
         for corpus in sorted(experts):
-            per_expert[corpus] = merge_expert(ctx, corpus, base, experts[corpus])
+            per_expert[corpus], expert_t[corpus] = merge_expert(ctx, corpus, base, experts[corpus], batches)
 
     # -- search: Tune picks the multi-expert parameters
-    method = MULTI_METHODS[cfg.multi_method]
     with ctx.timed("search"):
         rows, best = search(ctx, method, base, per_expert, batches)
 
@@ -87,6 +104,7 @@ def body(ctx: StageContext) -> dict[str, Any]:
     references = {"base": base_score,
                   **{f"expert {c} ({cfg.expert_method})": s for c, s in expert_scores.items()}}
     plot = plot_trials(rows, best, references, method.name, ctx.out / "trials.png")
+    history = write_history(rows, ctx.out / "trials.parquet")
 
     failed = sum(r["score"] is None for r in rows)
     return {
@@ -98,13 +116,14 @@ def body(ctx: StageContext) -> dict[str, Any]:
             "trials_failed": failed,
         },
         "outputs": {"per_expert": per_expert, "merged": str(merged), "best_params": best["params"],
-                    "trials": str(ctx.out / "trials.json"), "plot": str(plot)},
+                    "trials": str(ctx.out / "trials.json"), "history": str(history), "plot": str(plot)},
         "metrics": {
             "method": method.name,
             "val_docs": len(docs.texts),
             "val_doc_ids": docs.doc_ids,
             "val_tokens": count_scored_tokens(batches),
             "best_trial": best["trial"],
+            "expert_t": expert_t,
             "scores": {"base": base_score, "per_expert": expert_scores,
                        "merged_in_memory": in_memory, "merged_on_disk": on_disk},
             "score_abs_diff": abs(on_disk - in_memory),
@@ -114,23 +133,56 @@ def body(ctx: StageContext) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- steps
-def merge_expert(ctx: StageContext, corpus: str, base: str, expert: str) -> str:
+def merge_expert(ctx: StageContext, corpus: str, base: str, expert: str, batches: list) -> tuple[str, dict]:
+    """The per-expert model on disk, and how its t was chosen ({"t", "grid": {t: score}})."""
     cfg = ctx.config.merge
     out = ctx.out / "per_expert" / corpus
     key = f"expert-{corpus}"
     if ctx.is_done(key):
-        return str(out)
-    ctx.log.info("merging the %s expert into the base (%s, t=%.2f)", corpus, cfg.expert_method, cfg.expert_t)
+        info = ctx.done_info(key)
+        return str(out), {"t": info["t"], "grid": info.get("grid", {})}
+    method = EXPERT_METHODS[cfg.expert_method]
+    grid = score_expert_grid(ctx, corpus, base, expert, batches) if len(cfg.expert_grid) > 1 else {}
+    t = max(cfg.expert_grid, key=lambda v: grid[str(v)]) if grid else cfg.expert_grid[0]
+    ctx.log.info("merging the %s expert into the base (%s, t=%.2f)", corpus, cfg.expert_method, t)
+    chosen = (f"t={t} chosen from {cfg.expert_grid} by the validation score (-NLL: "
+              + ", ".join(f"{k}: {v:.4f}" for k, v in grid.items()) + ")") if grid else f"t={t}"
     run_mergekit(
-        expert_config(EXPERT_METHODS[cfg.expert_method], base, expert, cfg.expert_t, cfg.dtype), out,
+        expert_config(method, base, expert, t, cfg.dtype), out,
         card={"title": f"mediphi {corpus} expert, merged into the base", "role": "per-expert merge",
               "description": f"The {corpus} expert merged back into the base with {cfg.expert_method} "
-                             f"(t={cfg.expert_t}); mergekit_config.yml has the exact recipe.",
-              "base": base, "expert": expert, "method": cfg.expert_method, "t": cfg.expert_t},
+                             f"({chosen}); mergekit_config.yml has the exact recipe.",
+              "base": base, "expert": expert, "method": cfg.expert_method, "t": t},
         seed=ctx.config.run.seed,
     )
-    ctx.mark_done(key, {"dir": str(out), "method": cfg.expert_method, "t": cfg.expert_t})
-    return str(out)
+    if grid:
+        on_disk = score_dir(str(out), batches, cfg.dtype)
+        if not math.isclose(on_disk, grid[str(t)], rel_tol=SCORE_RTOL):
+            raise RuntimeError(f"the {corpus} per-expert merge on disk scores {on_disk:.6f} but t={t} scored "
+                               f"{grid[str(t)]:.6f} in memory: the written model is not the one chosen")
+    ctx.mark_done(key, {"dir": str(out), "method": cfg.expert_method, "t": t, "grid": grid})
+    return str(out), {"t": t, "grid": grid}
+
+
+def score_expert_grid(ctx: StageContext, corpus: str, base: str, expert: str, batches: list) -> dict[str, float]:
+    """Every grid point merged in memory (base and expert read once) and scored: {str(t): score}."""
+    from mergekit.merge_methods.api import merge_state_dicts
+
+    from mediphi.models.sources import DTYPES
+
+    cfg = ctx.config.merge
+    method = EXPERT_METHODS[cfg.expert_method]
+    inputs = ModelInputs((), {"base": read_state_dict(base), "expert": read_state_dict(expert)})
+    scores = {}
+    for t in cfg.expert_grid:
+        name, params = expert_in_memory(method, t)
+        with torch.no_grad():
+            merged = merge_state_dicts(inputs.state_dicts, name, parameters=params,
+                                       base="base" if method.t_as == "t" else None,
+                                       dtype=DTYPES[cfg.dtype], out_dtype=DTYPES[cfg.dtype])
+        scores[str(t)] = val_score(load_into(inputs, base, merged, cfg.dtype), batches)
+        ctx.log.info("  %s expert at t=%s: validation score %.4f", corpus, t, scores[str(t)])
+    return scores
 
 
 def search(ctx: StageContext, method: MultiMethod, base: str, per_expert: dict[str, str],
@@ -140,21 +192,20 @@ def search(ctx: StageContext, method: MultiMethod, base: str, per_expert: dict[s
         info = ctx.done_info("search")
         return info["trials"], info["best"]
     cfg = ctx.config.merge
-    storage = ctx.out / "tune"
-    # A search that died restarts whole; it is seeded, so it proposes the same parameters again.
-    shutil.rmtree(storage, ignore_errors=True)
+    storage = ctx.out / "tune"  # a search that died here is resumed: its finished trials are kept
     ctx.log.info("searching %s parameters %s over %d trials", method.name, list(method.searched),
                  cfg.tune_samples)
-    rows = run_search(method, base, per_expert, batches, density=cfg.density, weight=cfg.weight,
-                      samples=cfg.tune_samples, max_concurrent=cfg.tune_max_concurrent, dtype=cfg.dtype,
-                      seed=ctx.config.run.seed, storage=storage)
+    ranges = cfg.search_ranges()
+    rows = run_search(method, base, per_expert, batches, ranges=ranges, samples=cfg.tune_samples,
+                      max_concurrent=cfg.tune_max_concurrent, dtype=cfg.dtype, seed=ctx.config.run.seed,
+                      storage=storage, kind=cfg.searcher, rungs=cfg.fidelity_rungs)
     for row in rows:  # relative, so the run dir can move
         row["path"] = os.path.relpath(row["path"], ctx.out) if row["path"] else None
     best = best_trial(rows)
     write_json_atomic(ctx.out / "trials.json", {
         "method": method.name, "metric": "score = -(mean token NLL) on the validation documents",
-        "searched": list(method.searched),
-        "ranges": {"density": list(cfg.density), "weight": list(cfg.weight)},
+        "searched": list(method.searched), "searcher": cfg.searcher, "fidelity_rungs": cfg.fidelity_rungs,
+        "ranges": {k: list(v) for k, v in ranges.items()},
         "best_trial": best["trial"], "best_params": best["params"], "trials": rows,
     })
     ctx.mark_done("search", {"trials": rows, "best": best})

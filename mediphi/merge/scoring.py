@@ -65,8 +65,8 @@ def count_scored_tokens(batches: list[tuple[torch.Tensor, torch.Tensor]]) -> int
 
 
 @torch.inference_mode()
-def val_score(model, batches: list[tuple[torch.Tensor, torch.Tensor]]) -> float:
-    """-(mean NLL per predicted token), pooled over all documents: higher is better."""
+def nll_sums(model, batches: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[float, int]:
+    """(summed token NLL, predicted tokens) over `batches`: sums, so shares of them add up."""
     model.eval()
     total, tokens = 0.0, 0
     for input_ids, mask in batches:
@@ -75,6 +75,12 @@ def val_score(model, batches: list[tuple[torch.Tensor, torch.Tensor]]) -> float:
         keep = mask[:, 1:].bool()
         total += float(nll[keep].double().sum())
         tokens += int(keep.sum())
+    return total, tokens
+
+
+def val_score(model, batches: list[tuple[torch.Tensor, torch.Tensor]]) -> float:
+    """-(mean NLL per predicted token), pooled over all documents: higher is better."""
+    total, tokens = nll_sums(model, batches)
     return -total / tokens
 
 
