@@ -112,21 +112,26 @@ def test_prefix_shared_scoring_equals_whole_sequence_scoring(tiny_llama):
 # ----------------------------------------------------------------------------- the OpenAI client's key and transport
 @pytest.fixture
 def recording_server():
-    """A loopback HTTP server answering chat completions and recording each request's headers."""
+    """A loopback HTTP server answering chat completions and recording each request's headers.
+    Statuses put in `fail` are answered first, one per request (429 with a short Retry-After)."""
     import json
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    seen = []
+    seen, fail = [], []
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             self.rfile.read(int(self.headers["content-length"]))
             seen.append(dict(self.headers))
-            body = json.dumps({"choices": [{"message": {"role": "assistant", "content": "ok"}}]}).encode()
-            self.send_response(200)
+            status = fail.pop(0) if fail else 200
+            body = json.dumps({"choices": [{"message": {"role": "assistant", "content": "ok"}}]} if status == 200
+                              else {"error": {"message": "slow down", "type": "rate_limit"}}).encode()
+            self.send_response(status)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(body)))
+            if status == 429:
+                self.send_header("retry-after-ms", "20")
             self.end_headers()
             self.wfile.write(body)
 
@@ -135,7 +140,7 @@ def recording_server():
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1", seen
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1", seen, fail
     server.shutdown()
 
 
@@ -143,20 +148,46 @@ def test_openai_engine_sends_only_the_key_its_config_names(recording_server, mon
     from mediphi.config import ConfigError, EngineConfig
     from mediphi.engines import build_engine, sampling_params
 
-    url, seen = recording_server
+    url, seen, _ = recording_server
     monkeypatch.setenv("OPENAI_API_KEY", "sk-other-provider")
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-other")
+    monkeypatch.setenv("OPENAI_PROJECT_ID", "proj-other")
     monkeypatch.setenv("TEACHER_KEY", "sk-teacher")
     chat = [[{"role": "user", "content": "hi"}]]
     params = sampling_params(EngineConfig(kind="openai", base_url=url))
 
     assert build_engine(EngineConfig(kind="openai", base_url=url), "m").generate(chat, params) == ["ok"]
-    assert "authorization" not in {k.lower() for k in seen[-1]}  # no key named: none sent, OPENAI_API_KEY unread
+    sent = {k.lower() for k in seen[-1]}
+    assert "authorization" not in sent  # no key named: none sent, OPENAI_API_KEY unread
+    assert not sent & {"openai-organization", "openai-project"}
     build_engine(EngineConfig(kind="openai", base_url=url, api_key_env="TEACHER_KEY"), "m").generate(chat, params)
-    assert {k.lower(): v for k, v in seen[-1].items()}["authorization"] == "Bearer sk-teacher"
+    headers = {k.lower(): v for k, v in seen[-1].items()}
+    assert headers["authorization"] == "Bearer sk-teacher"
+    assert not set(headers) & {"openai-organization", "openai-project"}
 
     monkeypatch.delenv("TEACHER_KEY")
     with pytest.raises(ConfigError, match="api_key_env: TEACHER_KEY is not set"):
         build_engine(EngineConfig(kind="openai", base_url=url, api_key_env="TEACHER_KEY"), "m")
+
+
+def test_openai_engine_retries_a_rate_limited_request(recording_server):
+    """429 then 200: the SDK's retry (Retry-After honored) returns the answer; with no retries
+    left the status is the error."""
+    from mediphi.config import EngineConfig
+    from mediphi.engines import build_engine, sampling_params
+
+    url, seen, fail = recording_server
+    chat = [[{"role": "user", "content": "hi"}]]
+    cfg = EngineConfig(kind="openai", base_url=url, max_retries=2, timeout_s=30)
+    fail.append(429)
+    assert build_engine(cfg, "m").generate(chat, sampling_params(cfg)) == ["ok"]
+    assert len(seen) == 2 and [h.get("x-stainless-retry-count") for h in seen] == ["0", "1"]
+
+    fail.append(429)
+    no_retry = EngineConfig(kind="openai", base_url=url, max_retries=0)
+    with pytest.raises(RuntimeError, match="answered 429"):
+        build_engine(no_retry, "m").generate(chat, sampling_params(no_retry))
+    assert len(seen) == 3
 
 
 def test_plain_http_only_to_loopback_unless_allowed():
@@ -170,3 +201,6 @@ def test_plain_http_only_to_loopback_unless_allowed():
     with pytest.raises(ValidationError, match="plain http to a host other than loopback.*allow_insecure_http"):
         EngineConfig(kind="openai", base_url="http://teacher.example.org:8000/v1")
     EngineConfig(kind="openai", base_url="http://10.0.0.5:8000/v1", allow_insecure_http=True)
+    for bad in ({"max_retries": -1}, {"timeout_s": 0}):
+        with pytest.raises(ValidationError, match=next(iter(bad))):
+            EngineConfig(kind="openai", base_url="http://localhost:8000/v1", **bad)

@@ -359,11 +359,17 @@ def test_concurrent_requests_are_batched(server):
     ("/v1/chat/completions", {"model": "llama"}, 400, "messages"),
     ("/v1/chat/completions", {"model": "llama", "messages": []}, 400, "messages"),
     ("/v1/chat/completions", {"model": "llama", "messages": CHAT, "max_tokens": 100000}, 400, "limit of 256"),
-    ("/v1/chat/completions", {"model": "llama", "messages": CHAT, "stream": True}, 400, "not supported"),
+    ("/v1/chat/completions", {"model": "llama", "messages": CHAT, "stream_options": {"include_usage": True}}, 400,
+     "only allowed with stream=true"),
+    ("/v1/chat/completions", {"model": "llama", "messages": CHAT, "n": 9}, 400, "n must be between 1 and 8"),
     ("/v1/chat/completions", {"model": "llama", "messages": CHAT, "max_tokens": 0}, 400, "at least 1"),
     ("/v1/chat/completions", {"model": "llama", "messages": [{"role": "tool", "content": "x"}]}, 400,
      "messages.0.role"),
-    ("/v1/completions", {"model": "llama", "prompt": PROMPT, "n": 3}, 400, "not supported"),
+    ("/v1/completions", {"model": "llama", "prompt": ["a", "b", "c"], "n": 3}, 400, "9 choices"),
+    ("/v1/completions", {"model": "llama", "prompt": PROMPT, "stream": True, "echo": True}, 400, "stream=true"),
+    # checked by the model server before the first event: still a plain 400
+    ("/v1/completions", {"model": "llama", "prompt": "word " * 2100, "max_tokens": 200, "stream": True}, 400,
+     "context length"),
     ("/v1/completions", {"model": "llama", "prompt": PROMPT, "temperature": -1}, 400, "temperature"),
     ("/v1/completions", {"model": "llama", "prompt": PROMPT, "max_tokens": 0}, 400, "echo"),
     ("/v1/completions", {"model": "llama", "prompt": 42}, 400, "prompt"),
@@ -483,3 +489,137 @@ def test_lm_eval_generate_until_completions_and_chat(server, local, tiny_llama, 
                                                                  {"until": ["@@@"], "max_gen_toks": 6}), 0)],
                                 disable_tqdm=True)
     assert out == eng.generate([CHAT], greedy)[0]
+
+
+# ----------------------------------------------------------------------------- streaming and n, with the openai client
+@pytest.fixture(scope="module")
+def sdk(server):
+    openai = pytest.importorskip("openai")
+    return openai.OpenAI(base_url=f"http://{server['serve'].host}:{server['serve'].port}/v1", api_key=KEY,
+                         max_retries=0)
+
+
+def test_streamed_chat_equals_the_greedy_answer(sdk):
+    from openai.types.chat import ChatCompletionChunk
+
+    for name in ("phi3", "llama"):  # llama's greedy answer is whitespace: stripped, as unstreamed
+        whole = sdk.chat.completions.create(model=name, messages=CHAT, max_tokens=12, temperature=0)
+        chunks = list(sdk.chat.completions.create(model=name, messages=CHAT, max_tokens=12, temperature=0,
+                                                  stream=True, stream_options={"include_usage": True}))
+        assert all(isinstance(c, ChatCompletionChunk) for c in chunks)
+        assert len({c.id for c in chunks}) == 1 and chunks[0].object == "chat.completion.chunk"
+        *body, last = chunks
+        assert body[0].choices[0].delta.role == "assistant" and body[0].choices[0].delta.content == ""
+        assert all(c.usage is None for c in body)
+        assert "".join(c.choices[0].delta.content or "" for c in body) == whole.choices[0].message.content
+        finish = body[-1].choices[0]
+        assert finish.finish_reason == whole.choices[0].finish_reason and finish.delta.content is None
+        assert last.choices == [] and last.usage == whole.usage
+
+
+def test_streamed_completion_equals_the_greedy_text_and_stops_where_unstreamed_does(sdk):
+    from openai.types import Completion
+
+    whole = sdk.completions.create(model="phi3", prompt=PROMPT, max_tokens=10, temperature=0)
+    text = whole.choices[0].text
+    chunks = list(sdk.completions.create(model="phi3", prompt=PROMPT, max_tokens=10, temperature=0, stream=True))
+    assert all(isinstance(c, Completion) and c.usage is None for c in chunks)
+    assert len(chunks) > 2 and len({c.id for c in chunks}) == 1  # token by token, one response
+    assert "".join(c.choices[0].text for c in chunks) == text
+    assert chunks[-1].choices[0].finish_reason == "length" and chunks[-1].choices[0].text == ""
+
+    stop = text.strip()[len(text.strip()) // 2:][:3]
+    cut = sdk.completions.create(model="phi3", prompt=PROMPT, max_tokens=10, temperature=0, stop=[stop])
+    streamed = list(sdk.completions.create(model="phi3", prompt=PROMPT, max_tokens=10, temperature=0,
+                                           stop=[stop], stream=True, stream_options={"include_usage": True}))
+    assert "".join(c.choices[0].text for c in streamed if c.choices) == cut.choices[0].text == text[:text.find(stop)]
+    assert all(stop not in c.choices[0].text for c in streamed if c.choices)
+    assert streamed[-2].choices[0].finish_reason == "stop" and streamed[-1].usage == cut.usage
+
+
+def test_stream_is_server_sent_events_ending_in_done(server):
+    body = {"model": "llama", "prompt": [PROMPT, "Diagnosis:"], "max_tokens": 3, "temperature": 0, "stream": True}
+    with server["client"].stream("POST", "/v1/completions", json=body) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        raw = "".join(r.iter_text())
+    events = raw.split("\n\n")
+    assert events[-2:] == ["data: [DONE]", ""] and all(e.startswith("data: ") for e in events[:-1])
+    import json
+
+    chunks = [json.loads(e[len("data: "):]) for e in events[:-2]]
+    assert {c["choices"][0]["index"] for c in chunks} == {0, 1} and "usage" not in chunks[0]
+
+
+def test_n_choices_are_indexed_distinct_and_reproducible(sdk):
+    req = dict(model="llama", prompt=[PROMPT, "Diagnosis:"], n=2, max_tokens=6, temperature=1.0, seed=11)
+    first = sdk.completions.create(**req)
+    assert [c.index for c in first.choices] == [0, 1, 2, 3]  # prompt index * n + sample
+    texts = [c.text for c in first.choices]
+    assert texts[0] != texts[1] and texts[2] != texts[3]
+    assert [c.text for c in sdk.completions.create(**req).choices] == texts
+    assert first.usage.prompt_tokens == sdk.completions.create(**{**req, "n": 1}).usage.prompt_tokens
+    # the streamed choices sample the same seeds
+    streamed = ["", "", "", ""]
+    for chunk in sdk.completions.create(**req, stream=True):
+        streamed[chunk.choices[0].index] += chunk.choices[0].text
+    assert streamed == texts
+
+    chat = sdk.chat.completions.create(model="phi3", messages=CHAT, n=2, max_tokens=6, temperature=0)
+    assert [c.index for c in chat.choices] == [0, 1]
+    assert chat.choices[0].message.content == chat.choices[1].message.content  # greedy: the same answer
+
+
+def test_stream_arrives_token_by_token_and_stops_when_the_client_leaves(server):
+    """The first chunk comes long before the last; a client that leaves after one chunk stops the
+    generation (the model is free for the next request at once, not after 120 tokens)."""
+    import time
+
+    from ray import serve
+
+    handle = serve.get_deployment_handle("ModelServer", server["serve"].app_name)
+    body = {"model": "llama", "prompt": PROMPT, "max_tokens": 120, "temperature": 0, "stream": True}
+    compute = lambda: handle.stats.remote().result()["compute_s"]  # noqa: E731
+    before, t0, first = compute(), time.perf_counter(), None
+    with server["client"].stream("POST", "/v1/completions", json=body) as r:
+        for line in r.iter_lines():
+            if first is None and line.startswith("data: {"):
+                first = time.perf_counter() - t0
+    whole, full_compute = time.perf_counter() - t0, compute() - before
+    assert first < whole / 2, (first, whole)
+
+    before = compute()
+    with server["client"].stream("POST", "/v1/completions", json=body) as r:
+        next(line for line in r.iter_lines() if line.startswith("data: {"))
+    r = server["client"].post("/v1/completions", json={"model": "llama", "prompt": PROMPT, "max_tokens": 1})
+    assert r.status_code == 200
+    assert compute() - before < full_compute / 2
+
+
+def test_an_error_after_the_stream_began_is_an_error_event():
+    import asyncio
+
+    from mediphi.serve.app import sse_events
+    from mediphi.serve.protocol import APIError, StreamChunks
+
+    class Failing:
+        cancelled = False
+
+        async def _items(self):
+            yield [{"index": 0, "text": "Hel"}]
+            raise APIError(500, "the replica died", type="server_error")
+
+        def __aiter__(self):
+            return self._items()
+
+        def cancel(self):
+            self.cancelled = True
+
+    async def body(gen):
+        return [event async for event in sse_events(gen, [3], 1, StreamChunks(chat=True, model="m", include_usage=True))]
+
+    gen = Failing()
+    events = asyncio.run(body(gen))
+    assert events[-2] == 'data: {"error": {"message": "the replica died", "type": "server_error", "param": null, ' \
+                         '"code": null}}\n\n'
+    assert events[-1] == "data: [DONE]\n\n" and not gen.cancelled
+    assert '"content": "Hel"' in events[1]  # after the role chunk

@@ -31,7 +31,7 @@ def _openai(cfg: EngineConfig, model: str):
     from mediphi.engines.openai import OpenAIEngine
 
     return OpenAIEngine(cfg.base_url, model, api_key=key_from_env(cfg.api_key_env, "api_key_env"),
-                        concurrency=cfg.batch_size)
+                        concurrency=cfg.batch_size, timeout_s=cfg.timeout_s, max_retries=cfg.max_retries)
 
 
 __all__ = ["Engine", "EngineConfig", "Message", "Prompt", "SamplingParams", "build_engine",

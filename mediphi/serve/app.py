@@ -3,7 +3,8 @@
     client --HTTP--> OpenAIIngress (FastAPI: validate, route by `model`)
                         --handle, multiplexed_model_id=<model>--> ModelServer
                              loads HF models on demand (LRU, serve.max_models_per_replica),
-                             batches generate calls (@serve.batch), groups a batch by sampling params
+                             batches generate calls (@serve.batch), groups a batch by sampling params;
+                             streams (stream=true) token by token, one generate call per request
 
 `build_app` is a Serve application builder, so the same app runs from Python (the serve stage),
 `serve run serve_config.yaml` and `serve deploy`. With engine "vllm" it builds Ray Serve LLM's
@@ -12,13 +13,16 @@ OpenAI app on vLLM instead (GPU clusters only; `ray.serve.llm` imports only wher
 import asyncio
 import hmac
 import logging
+import threading
 import time
 from collections import defaultdict
+from contextlib import aclosing
+from dataclasses import replace
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import Field, model_validator
 from ray import serve
 from ray.serve.handle import DeploymentHandle
@@ -30,13 +34,16 @@ from mediphi.runs import RunDir
 from mediphi.serve.discovery import GROUPS, discover_models, select_groups
 from mediphi.serve.protocol import (
     COMPLETION_DEFAULT_MAX_TOKENS,
+    DONE,
     APIError,
     ChatRequest,
     CompletionRequest,
+    StreamChunks,
     chat_body,
     completion_body,
     error_body,
     models_body,
+    sse,
 )
 
 log = logging.getLogger("mediphi.serve")
@@ -166,26 +173,188 @@ def finish_generation(tok, new: list[int], params: SamplingParams) -> dict[str, 
             "finish_reason": "stop" if stopped else "length"}
 
 
-def generate_batch(engine, prompts_ids: list[list[int]], params: SamplingParams) -> list[dict[str, Any]]:
+def generate_batch(engine, prompts_ids: list[list[int]], params: SamplingParams,
+                   seeds: list[int] | None = None) -> list[dict[str, Any]]:
     """One left-padded HF generate over token-id prompts: text, generated token ids, finish reason."""
+    rows = generate_ids(engine, prompts_ids, params, seeds)
+    return [finish_generation(engine.tokenizer, row, params) for row in rows]
+
+
+def generate_ids(engine, prompts_ids: list[list[int]], params: SamplingParams, seeds: list[int] | None = None,
+                 streamer=None, stop_event: "threading.Event | None" = None) -> list[list[int]]:
+    """The generated token ids of each prompt (padding after an EOS included). Sampled rows draw
+    from their own seed (`seeds`, one per row; from params.seed when not given). With `streamer`,
+    each step's tokens go to streamer.put; `stop_event` set ends generation after the current step."""
     import torch  # here, not at the top: the ingress replica imports this module and needs no torch
+    from transformers import LogitsProcessorList, StoppingCriteriaList
 
     from mediphi.engines.hf import pad_batch
 
     tok, model = engine.tokenizer, engine.model
     input_ids, mask = pad_batch(prompts_ids, tok.pad_token_id, left=True)
     width = input_ids.shape[1]
-    if params.seed is not None:
-        torch.manual_seed(params.seed)
-    sample = params.temperature > 0
+    processors = LogitsProcessorList()
+    if params.temperature > 0:
+        if seeds is None:
+            seeds = [choice_seed(params.seed, i) for i in range(len(prompts_ids))]
+        processors.append(RowSampler(params.temperature, params.top_p, seeds, engine.device))
+    criteria = StoppingCriteriaList([_EventStop(stop_event)] if stop_event is not None else [])
     with torch.inference_mode():
+        # Always greedy over the processed scores: RowSampler has already drawn the sampled rows' tokens.
         gen = model.generate(
             input_ids=input_ids.to(engine.device), attention_mask=mask.to(engine.device),
-            max_new_tokens=params.max_new_tokens, do_sample=sample,
-            temperature=params.temperature if sample else None, top_p=params.top_p if sample else None,
-            top_k=None, pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
+            max_new_tokens=params.max_new_tokens, do_sample=False, temperature=None, top_p=None, top_k=None,
+            logits_processor=processors, stopping_criteria=criteria, streamer=streamer,
+            pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
         )
-    return [finish_generation(tok, gen[row, width:].tolist(), params) for row in range(len(prompts_ids))]
+    return [gen[row, width:].tolist() for row in range(len(prompts_ids))]
+
+
+def choice_seed(seed: int | None, index: int) -> int:
+    """The seed of choice `index` of a request: distinct per choice, the same for the same request
+    seed; random without one."""
+    import hashlib
+    import secrets
+
+    if seed is None:
+        return secrets.randbits(63)
+    return int.from_bytes(hashlib.blake2b(f"{seed}/{index}".encode(), digest_size=8).digest(), "little") >> 1
+
+
+class RowSampler:
+    """A logits processor that samples each row's next token from its own seeded generator (with
+    temperature and top-p) and leaves only that token possible.
+
+    HF sampling draws a batch's tokens from the global generator, so a row's text would depend on
+    which requests share its batch and on its position there; here a choice depends only on its seed.
+    """
+
+    def __init__(self, temperature: float, top_p: float, seeds: list[int], device):
+        import torch
+
+        self.temperature, self.top_p = temperature, top_p
+        self.generators = [torch.Generator(device=device).manual_seed(s) for s in seeds]
+
+    def __call__(self, input_ids, scores):
+        import torch
+
+        probs = torch.softmax(scores.float() / self.temperature, dim=-1)
+        if self.top_p < 1.0:
+            probs = top_p_filter(probs, self.top_p)
+        picks = torch.stack([torch.multinomial(p, 1, generator=g) for p, g in zip(probs, self.generators)])
+        return torch.full_like(scores, float("-inf")).scatter_(1, picks, 0.0)
+
+
+def top_p_filter(probs, top_p: float):
+    """Zero the least likely tokens outside the top-p mass (HF's TopPLogitsWarper rule: the most
+    likely token always stays)."""
+    sorted_probs, order = probs.sort(dim=-1)
+    drop = sorted_probs.cumsum(dim=-1) <= 1 - top_p
+    drop[..., -1] = False
+    return probs.scatter(-1, order, sorted_probs.masked_fill(drop, 0.0))
+
+
+class _EventStop:
+    """A stopping criterion: every row is done once the event is set (stop strings all found, or the
+    client went away)."""
+
+    def __init__(self, event: "threading.Event"):
+        self.event = event
+
+    def __call__(self, input_ids, scores, **kwargs):
+        import torch
+
+        return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool, device=input_ids.device)
+
+
+# ----------------------------------------------------------------------------- streaming
+class TextStream:
+    """One choice's generated tokens -> text deltas that no later token can change.
+
+    The text is decoded whole at each token and a tail is held back: as many characters as the
+    longest stop string less one (a stop string may be completing there), an unfinished
+    multi-byte character (it decodes as U+FFFD until its last byte) and, for chat, whitespace the
+    final strip may remove. The last event carries the rest of exactly finish_generation's text, so
+    the deltas concatenated equal the non-streamed text.
+    """
+
+    def __init__(self, index: int, tok, params: SamplingParams, strip: bool):
+        self.index, self.tok, self.params, self.strip = index, tok, params, strip
+        self.hold = max((len(s) for s in params.stop), default=1) - 1
+        self.ids: list[int] = []
+        self.sent = ""
+        self.done = False
+
+    def add(self, token: int) -> dict[str, Any] | None:
+        """The event this token makes (None if it releases no text); nothing once done."""
+        if self.done:
+            return None
+        self.ids.append(token)
+        if token == self.tok.eos_token_id or len(self.ids) >= self.params.max_new_tokens:
+            return self.finish()
+        text = self.tok.decode(self.ids, skip_special_tokens=True)
+        if truncate_at_stop(text, self.params.stop) != text:
+            return self.finish()
+        return self._release(text[:len(text) - self.hold].rstrip("\ufffd"))
+
+    def finish(self) -> dict[str, Any] | None:
+        if self.done:
+            return None
+        self.done = True
+        result = finish_generation(self.tok, self.ids, self.params)
+        text = result["text"].strip() if self.strip else result["text"]
+        if not text.startswith(self.sent):  # a tokenizer whose decoding of a prefix is not a prefix
+            log.warning("streamed text %r is not a prefix of the final text %r", self.sent, text)
+        return {"index": self.index, "text": text[len(self.sent):] if text.startswith(self.sent) else "",
+                "finish_reason": result["finish_reason"], "completion_tokens": result["completion_tokens"]}
+
+    def _release(self, safe: str) -> dict[str, Any] | None:
+        if self.strip:
+            safe = safe.strip()
+        if len(safe) <= len(self.sent) or not safe.startswith(self.sent):
+            return None
+        delta, self.sent = safe[len(self.sent):], safe
+        return {"index": self.index, "text": delta}
+
+
+class _TokenFeed:
+    """generate's streamer: hands each step's tokens from the generate thread to the event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue):
+        self.loop, self.queue, self.prompt_seen = loop, queue, False
+
+    def put(self, value) -> None:
+        if not self.prompt_seen:  # generate's first put is the prompt itself
+            self.prompt_seen = True
+            return
+        self.loop.call_soon_threadsafe(self.queue.put_nowait, value.reshape(-1).tolist())
+
+    def end(self) -> None:
+        pass  # the generate thread's return ends the stream (also when generate raises)
+
+
+async def stream_token_steps(engine, rows: list[list[int]], params: SamplingParams, seeds: list[int],
+                             stop_event: "threading.Event"):
+    """Each decoding step's tokens (one per row) as generate produces them, from a thread."""
+    loop, queue = asyncio.get_running_loop(), asyncio.Queue()
+    feed = _TokenFeed(loop, queue)
+
+    def work() -> None:
+        try:
+            generate_ids(engine, rows, params, seeds, streamer=feed, stop_event=stop_event)
+        finally:
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    task = asyncio.ensure_future(asyncio.to_thread(work))
+    try:
+        while (step := await queue.get()) is not None:
+            yield step
+        await task  # re-raises what generate raised
+    finally:
+        stop_event.set()
+        if not task.done():
+            # The model stays busy until generate returns: wait, so the compute lock is not freed early.
+            await asyncio.wait([task])
 
 
 def legacy_logprobs(engine, prompt: str, prompt_ids: list[int], prompt_offsets: list[int] | None,
@@ -214,9 +383,10 @@ def ids_offsets(tok, ids: list[int]) -> tuple[str, list[int]]:
 class ModelServer:
     """Loads the requested model on demand and generates or scores for it; one model forward at a time.
 
-    One call per HTTP request (all its prompts). Generation goes through `_generate` and echo /
-    logprobs scoring through `_score`, two `@serve.batch` queues, so that concurrent requests
-    share forward passes; the `_compute` lock keeps the two from running at once.
+    One call per HTTP request (all its prompts and choices). Generation goes through `_generate`
+    and echo / logprobs scoring through `_score`, two `@serve.batch` queues, so that concurrent
+    requests share forward passes; a streamed request (`stream`) runs its own generate call. The
+    `_compute` lock keeps them from running at once.
     """
 
     def __init__(self, models: dict[str, str], dtype: str, max_models: int, max_batch_size: int,
@@ -249,37 +419,19 @@ class ModelServer:
         return {**self._stats, "torch_threads": torch.get_num_threads()}
 
     async def complete(self, job: dict[str, Any]) -> list[dict[str, Any]]:
-        """job: model, prompts (texts or token-id lists) or messages (a chat), sampling fields,
-        echo, logprobs. One result per prompt: text, finish reason, token counts, logprobs."""
+        """job: model, prompts (texts or token-id lists) or messages (a chat), sampling fields, n,
+        echo, logprobs. n results per prompt (prompt index * n + sample): text, finish reason,
+        token counts, logprobs."""
         self._stats["requests"] += 1
         engine = await self.engine(job["model"])
-        tok = engine.tokenizer
+        tok, n = engine.tokenizer, job.get("n", 1)
         if job.get("messages"):
-            try:
-                text = engine.render(job["messages"])
-            except Exception as e:  # a chat template may refuse a message order (jinja raise_exception)
-                raise APIError(400, f"the messages do not fit the chat template of model '{job['model']}': {e}",
-                               param="messages", code="invalid_messages") from None
-            gen = (await self._generate_all(engine, job, [tok(text, add_special_tokens=False)["input_ids"]]))[0]
-            return [{**gen, "text": gen["text"].strip()}]
+            gens = await self._generate_all(engine, job, [self._chat_ids(engine, job)] * n)
+            return [{**gen, "text": gen["text"].strip()} for gen in gens]
 
         want_lp, echo = job.get("logprobs") is not None, job["echo"]
-        texts, ids, offsets = [], [], []
-        for p in job["prompts"]:
-            if isinstance(p, str):
-                text = p
-                if want_lp and echo:
-                    enc = tok(p, add_special_tokens=False, return_offsets_mapping=True)
-                    row, offs = enc["input_ids"], [o[0] for o in enc["offset_mapping"]]
-                else:
-                    row, offs = tok(p, add_special_tokens=False)["input_ids"], None
-            else:  # token ids (what lm-eval sends by default): echoed as their decoded text
-                self._check_ids(engine, p)
-                row = list(p)
-                text, offs = ids_offsets(tok, row) if want_lp and echo else (tok.decode(row), None)
-            texts.append(text)
-            ids.append(row)
-            offsets.append(offs)
+        texts, ids, offsets = self._encode_prompts(engine, job["prompts"], with_offsets=want_lp and echo)
+        texts, ids, offsets = ([x for x in xs for _ in range(n)] for xs in (texts, ids, offsets))
         # Greedy one-token continuations with logprobs (lm-eval's loglikelihood request): the
         # scoring forward pass already holds the next-token distribution; no generate call.
         one_pass = want_lp and job["max_tokens"] == 1 and job["temperature"] == 0 and not job["stop"]
@@ -311,18 +463,81 @@ class ModelServer:
             results.append(result)
         return results
 
+    async def stream(self, job: dict[str, Any]):
+        """complete() token by token, without echo or logprobs: first {"prompt_tokens": [...]} once
+        the request is checked (so the ingress can still answer a 4xx), then lists of text events
+        (TextStream) as generate produces tokens. The request's rows share one generate call of
+        their own (no @serve.batch: a batch would hold every stream until its longest row ends)."""
+        self._stats["requests"] += 1
+        engine = await self.engine(job["model"])
+        n = job.get("n", 1)
+        prompts = [self._chat_ids(engine, job)] if job.get("messages") else self._encode_prompts(
+            engine, job["prompts"], with_offsets=False)[1]
+        rows = [row for row in prompts for _ in range(n)]
+        params = SamplingParams(max_new_tokens=min(self._max_tokens(job, len(row), engine) for row in rows),
+                                temperature=job["temperature"], top_p=job["top_p"], stop=tuple(job["stop"]))
+        yield {"prompt_tokens": [len(row) for row in prompts]}
+        texts = [TextStream(i, engine.tokenizer, params, strip=bool(job.get("messages"))) for i in range(len(rows))]
+        seeds = [choice_seed(job["seed"], i) for i in range(len(rows))]
+        stop_event = threading.Event()
+        async with self._compute:
+            t0 = time.perf_counter()
+            try:
+                async with aclosing(stream_token_steps(engine, rows, params, seeds, stop_event)) as steps:
+                    async for step in steps:
+                        events = [ev for text, token in zip(texts, step) if (ev := text.add(token)) is not None]
+                        if all(text.done for text in texts):
+                            stop_event.set()  # every choice has ended (EOS or a stop string): no more tokens
+                        if events:
+                            yield events
+                rest = [ev for text in texts if (ev := text.finish()) is not None]
+                if rest:
+                    yield rest
+            finally:
+                self._stats["compute_s"] += time.perf_counter() - t0
+
+    def _chat_ids(self, engine, job: dict[str, Any]) -> list[int]:
+        try:
+            text = engine.render(job["messages"])
+        except Exception as e:  # a chat template may refuse a message order (jinja raise_exception)
+            raise APIError(400, f"the messages do not fit the chat template of model '{job['model']}': {e}",
+                           param="messages", code="invalid_messages") from None
+        return engine.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def _encode_prompts(self, engine, prompts: list[str | list[int]], with_offsets: bool):
+        """Each prompt's text, token ids and (with_offsets) its tokens' character offsets."""
+        tok = engine.tokenizer
+        texts, ids, offsets = [], [], []
+        for p in prompts:
+            if isinstance(p, str):
+                text = p
+                if with_offsets:
+                    enc = tok(p, add_special_tokens=False, return_offsets_mapping=True)
+                    row, offs = enc["input_ids"], [o[0] for o in enc["offset_mapping"]]
+                else:
+                    row, offs = tok(p, add_special_tokens=False)["input_ids"], None
+            else:  # token ids (what lm-eval sends by default): echoed as their decoded text
+                self._check_ids(engine, p)
+                row = list(p)
+                text, offs = ids_offsets(tok, row) if with_offsets else (tok.decode(row), None)
+            texts.append(text)
+            ids.append(row)
+            offsets.append(offs)
+        return texts, ids, offsets
+
     async def _generate_all(self, engine, job: dict[str, Any], ids: list[list[int]]) -> list[dict[str, Any]]:
-        """Generate for each prompt through the batch queue (nothing for max_tokens=0)."""
+        """Generate for each row (choice) through the batch queue (nothing for max_tokens=0)."""
         max_tokens = [self._max_tokens(job, len(row), engine) for row in ids]
 
-        async def one(row: list[int], m: int) -> dict[str, Any]:
+        async def one(i: int, row: list[int], m: int) -> dict[str, Any]:
             if m == 0:  # echo only: the prompt's logprobs, nothing generated
                 return {"text": "", "token_ids": [], "completion_tokens": 0, "finish_reason": "length"}
             params = SamplingParams(max_new_tokens=m, temperature=job["temperature"], top_p=job["top_p"],
-                                    seed=job["seed"], stop=tuple(job["stop"]))
-            return await self._generate({"model": job["model"], "ids": row, "params": params})
+                                    stop=tuple(job["stop"]))
+            return await self._generate({"model": job["model"], "ids": row, "params": params,
+                                         "seed": choice_seed(job["seed"], i)})
 
-        gens = await asyncio.gather(*(one(row, m) for row, m in zip(ids, max_tokens)))
+        gens = await asyncio.gather(*(one(i, row, m) for i, (row, m) in enumerate(zip(ids, max_tokens))))
         return [{**g, "prompt_tokens": len(row)} for g, row in zip(gens, ids)]
 
     @staticmethod
@@ -360,16 +575,19 @@ class ModelServer:
     async def _generate(self, jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         self._stats["batches"] += 1
         self._stats["largest_batch"] = max(self._stats["largest_batch"], len(jobs))
-        # One generate call per (model, sampling params) in the batch: they share a forward pass.
+        # One generate call per model and sampling params in the batch: they share a forward pass.
+        # Stop strings only cut the text afterwards, and each row samples from its own seed, so
+        # neither splits a group.
         groups: dict[tuple[str, SamplingParams], list[int]] = defaultdict(list)
         for i, job in enumerate(jobs):
-            groups[(job["model"], job["params"])].append(i)
+            groups[(job["model"], replace(job["params"], stop=(), seed=0))].append(i)
         out: list[dict[str, Any]] = [{}] * len(jobs)
         for (name, params), idx in groups.items():
             engine = await self.engine(name)
-            gens = await self._run(generate_batch, engine, [jobs[i]["ids"] for i in idx], params)
-            for i, g in zip(idx, gens):
-                out[i] = g
+            rows = await self._run(generate_ids, engine, [jobs[i]["ids"] for i in idx], params,
+                                   [jobs[i]["seed"] for i in idx])
+            for i, row in zip(idx, rows):
+                out[i] = finish_generation(engine.tokenizer, row, jobs[i]["params"])
         return out
 
     @serve.batch(max_batch_size=8, batch_wait_timeout_s=0.05)  # sizes reset from the config in __init__
@@ -443,6 +661,41 @@ async def _http_error(_: Request, e: StarletteHTTPException) -> JSONResponse:
     return JSONResponse(error_body(str(e.detail), code=str(e.status_code)), status_code=e.status_code)
 
 
+# Above the ingress class: Serve serializes it, with the functions its methods call, when it is decorated.
+async def sse_events(gen, prompt_tokens: list[int], n: int, chunks: StreamChunks):
+    """The response body: the chunks, then the usage chunk if asked for, then [DONE]. An error
+    once streaming has begun can only be an event of its own: {"error": {...}}."""
+    completion_tokens, ended = 0, False
+    try:
+        for chunk in chunks.opening(len(prompt_tokens) * n):
+            yield sse(chunk)
+        async for events in gen:
+            for ev in events:
+                completion_tokens += ev.get("completion_tokens", 0)
+                for chunk in chunks.event(ev):
+                    yield sse(chunk)
+        ended = True
+        for chunk in chunks.closing(sum(prompt_tokens), completion_tokens):
+            yield sse(chunk)
+    except Exception as e:
+        ended = True
+        yield sse(server_error(e).body())
+    finally:
+        if not ended:  # the client went away: stop generating for it
+            gen.cancel()
+    yield DONE
+
+
+def server_error(e: Exception) -> APIError:
+    """The APIError a model-server call failed with (it arrives wrapped in a RayTaskError), or a 500."""
+    cause = getattr(e, "cause", None)
+    if isinstance(e, APIError) or isinstance(cause, APIError):
+        return e if isinstance(e, APIError) else cause
+    log.exception("model server failed")
+    return APIError(500, f"the model server failed: {type(cause or e).__name__}", type="server_error",
+                    code="internal_error")
+
+
 @serve.deployment(ray_actor_options={"num_cpus": 0}, max_ongoing_requests=256)
 @serve.ingress(api)
 class OpenAIIngress:
@@ -475,19 +728,23 @@ class OpenAIIngress:
     async def list_models(self) -> dict[str, Any]:
         return models_body(self.names, self.created)
 
-    @api.post("/v1/completions", dependencies=[Depends(guard)])
-    async def completions(self, req: CompletionRequest) -> dict[str, Any]:
+    @api.post("/v1/completions", dependencies=[Depends(guard)], response_model=None)
+    async def completions(self, req: CompletionRequest) -> dict[str, Any] | StreamingResponse:
         self._check(req)
         job = self._job(req, max_tokens=COMPLETION_DEFAULT_MAX_TOKENS if req.max_tokens is None else req.max_tokens,
                         echo=req.echo, logprobs=req.logprobs, prompts=req.prompts)
-        return completion_body(req.model, await self._call(job))  # one model-server call for all prompts
+        if req.stream:
+            return await self._stream(job, StreamChunks(chat=False, model=req.model, include_usage=req.include_usage))
+        return completion_body(req.model, await self._call(job), req.n)  # one model-server call for all prompts
 
-    @api.post("/v1/chat/completions", dependencies=[Depends(guard)])
-    async def chat(self, req: ChatRequest) -> dict[str, Any]:
+    @api.post("/v1/chat/completions", dependencies=[Depends(guard)], response_model=None)
+    async def chat(self, req: ChatRequest) -> dict[str, Any] | StreamingResponse:
         self._check(req)
         job = self._job(req, max_tokens=req.max_tokens,
                         messages=[m.model_dump() for m in req.messages])
-        return chat_body(req.model, (await self._call(job))[0])
+        if req.stream:
+            return await self._stream(job, StreamChunks(chat=True, model=req.model, include_usage=req.include_usage))
+        return chat_body(req.model, await self._call(job))
 
     def _check(self, req: CompletionRequest | ChatRequest) -> None:
         if req.model not in self.names:
@@ -498,6 +755,10 @@ class OpenAIIngress:
         if most is not None and prompts is not None and len(prompts) > most:
             raise APIError(400, f"{len(prompts)} prompts in one request; this server takes at most {most}",
                            param="prompt", code="too_many_prompts")
+        n_prompts = 1 if prompts is None else len(prompts)  # a chat is one prompt
+        if most is not None and n_prompts * req.n > most:  # every choice is a row of a generate call
+            raise APIError(400, f"{n_prompts} prompt(s) x n={req.n} is {n_prompts * req.n} choices in one request; "
+                                f"this server takes at most {most}", param="n", code="too_many_choices")
         limit = self._spec["max_tokens_limit"]
         if req.max_tokens is not None and req.max_tokens > limit:
             raise APIError(400, f"max_tokens={req.max_tokens} is above this server's limit of {limit}",
@@ -506,15 +767,22 @@ class OpenAIIngress:
     @staticmethod
     def _job(req: "CompletionRequest | ChatRequest", **extra: Any) -> dict[str, Any]:
         return {"model": req.model, "temperature": req.temperature, "top_p": req.top_p, "seed": req.seed,
-                "stop": req.stop, **extra}
+                "stop": req.stop, "n": req.n, **extra}
 
     async def _call(self, job: dict[str, Any]) -> list[dict[str, Any]]:
         try:
             return await self.server.options(multiplexed_model_id=job["model"]).complete.remote(job)
-        except Exception as e:  # a replica's APIError arrives wrapped in a RayTaskError
-            cause = getattr(e, "cause", None)
-            if isinstance(cause, APIError):
-                raise cause from None
-            log.exception("model server failed")
-            raise APIError(500, f"the model server failed: {type(cause or e).__name__}",
-                           type="server_error", code="internal_error") from None
+        except Exception as e:
+            raise server_error(e) from None
+
+    async def _stream(self, job: dict[str, Any], chunks: StreamChunks) -> StreamingResponse:
+        """Server-sent events from the model server's stream. Its first item comes once the request
+        is checked, so until then an error is still a plain 4xx/5xx JSON answer."""
+        gen = self.server.options(multiplexed_model_id=job["model"], stream=True).stream.remote(job)
+        try:
+            start = await gen.__anext__()
+        except Exception as e:
+            raise server_error(e) from None
+        return StreamingResponse(sse_events(gen, start["prompt_tokens"], job["n"], chunks),
+                                 media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+

@@ -5,6 +5,7 @@ the offending field (OpenAI's error shape) and never reaches a model replica.
 """
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import Any, Literal
@@ -33,6 +34,14 @@ def error_body(message: str, type: str = "invalid_request_error", param: str | N
 
 
 MAX_STOP_SEQUENCES = 16
+# Choices per prompt: each is a row of the same generate call, so n multiplies the batch.
+MAX_N = 8
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    include_usage: bool = False
 
 
 class _Request(BaseModel):
@@ -47,20 +56,24 @@ class _Request(BaseModel):
     seed: int | None = Field(None, ge=-(2**63), lt=2**64)  # what torch.manual_seed takes
     n: int = 1
     stream: bool = False
+    stream_options: StreamOptions | None = None
 
     @field_validator("n")
     @classmethod
-    def _one_choice(cls, v: int) -> int:
-        if v != 1:
-            raise ValueError("n > 1 is not supported: send one request per sample")
+    def _choices(cls, v: int) -> int:
+        if not 1 <= v <= MAX_N:
+            raise ValueError(f"n must be between 1 and {MAX_N}")
         return v
 
-    @field_validator("stream")
-    @classmethod
-    def _no_stream(cls, v: bool) -> bool:
-        if v:
-            raise ValueError("stream=true is not supported: send stream=false")
-        return v
+    @model_validator(mode="after")
+    def _options_need_stream(self) -> "_Request":
+        if self.stream_options is not None and not self.stream:
+            raise ValueError("stream_options is only allowed with stream=true")
+        return self
+
+    @property
+    def include_usage(self) -> bool:
+        return bool(self.stream_options and self.stream_options.include_usage)
 
     @field_validator("stop")
     @classmethod
@@ -106,6 +119,9 @@ class CompletionRequest(_Request):
     def _tokens_or_echo(self) -> "CompletionRequest":
         if self.max_tokens == 0 and not self.echo:
             raise ValueError("max_tokens=0 is only meaningful with echo=true (prompt logprobs)")
+        if self.stream and (self.echo or self.logprobs is not None):
+            # Prompt logprobs need a scoring pass after generation: nothing to stream.
+            raise ValueError("echo and logprobs are not supported with stream=true: send stream=false")
         return self
 
     @property
@@ -155,19 +171,83 @@ def usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
             "total_tokens": prompt_tokens + completion_tokens}
 
 
-def completion_body(model: str, results: list[dict[str, Any]]) -> dict[str, Any]:
+def completion_body(model: str, results: list[dict[str, Any]], n: int = 1) -> dict[str, Any]:
+    """results: n per prompt, in order (choice index = prompt index * n + sample)."""
     choices = [{"index": i, "text": r["text"], "logprobs": r.get("logprobs"),
                 "finish_reason": r["finish_reason"]} for i, r in enumerate(results)]
     return {"id": _id("cmpl"), "object": "text_completion", "created": int(time.time()), "model": model,
-            "choices": choices,
-            "usage": usage(sum(r["prompt_tokens"] for r in results), sum(r["completion_tokens"] for r in results))}
+            "choices": choices, "usage": results_usage(results, n)}
 
 
-def chat_body(model: str, result: dict[str, Any]) -> dict[str, Any]:
+def chat_body(model: str, results: list[dict[str, Any]]) -> dict[str, Any]:
+    choices = [{"index": i, "message": {"role": "assistant", "content": r["text"]}, "logprobs": None,
+                "finish_reason": r["finish_reason"]} for i, r in enumerate(results)]
     return {"id": _id("chatcmpl"), "object": "chat.completion", "created": int(time.time()), "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": result["text"]},
-                         "logprobs": None, "finish_reason": result["finish_reason"]}],
-            "usage": usage(result["prompt_tokens"], result["completion_tokens"])}
+            "choices": choices, "usage": results_usage(results, len(results))}
+
+
+def results_usage(results: list[dict[str, Any]], n: int) -> dict[str, int]:
+    # A prompt counts once however many choices it has (as vLLM counts it).
+    return usage(sum(r["prompt_tokens"] for r in results[::n]), sum(r["completion_tokens"] for r in results))
+
+
+# ----------------------------------------------------------------------------- streaming (server-sent events)
+DONE = "data: [DONE]\n\n"
+
+
+def sse(obj: dict[str, Any]) -> str:
+    return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
+
+
+class StreamChunks:
+    """The chunks of one streamed response, OpenAI's way: one id and creation time for all of them;
+    with include_usage, `"usage": null` on each and a last chunk with no choices and the usage.
+
+    Events come from the model server: {"index", "text"} for a text delta, plus "finish_reason"
+    and "completion_tokens" on a choice's last one.
+    """
+
+    def __init__(self, chat: bool, model: str, include_usage: bool):
+        self.chat, self.model, self.include_usage = chat, model, include_usage
+        self.id = _id("chatcmpl" if chat else "cmpl")
+        self.created = int(time.time())
+
+    def opening(self, n_choices: int) -> list[dict[str, Any]]:
+        """Chat announces each choice's role before any content; completions have no opening."""
+        if not self.chat:
+            return []
+        return [self._chunk(i, {"role": "assistant", "content": ""}, None) for i in range(n_choices)]
+
+    def event(self, ev: dict[str, Any]) -> list[dict[str, Any]]:
+        out = []
+        if ev["text"]:
+            out.append(self._chunk(ev["index"], self._delta(ev["text"]), None))
+        if ev.get("finish_reason"):
+            # The finishing chunk carries no text, as OpenAI's last chunk of a choice.
+            out.append(self._chunk(ev["index"], {} if self.chat else "", ev["finish_reason"]))
+        return out
+
+    def closing(self, prompt_tokens: int, completion_tokens: int) -> list[dict[str, Any]]:
+        if not self.include_usage:
+            return []
+        return [{**self._head(), "choices": [], "usage": usage(prompt_tokens, completion_tokens)}]
+
+    def _delta(self, text: str) -> Any:
+        return {"content": text} if self.chat else text
+
+    def _chunk(self, index: int, delta: Any, finish_reason: str | None) -> dict[str, Any]:
+        if self.chat:
+            choice = {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+        else:
+            choice = {"index": index, "text": delta, "logprobs": None, "finish_reason": finish_reason}
+        chunk = {**self._head(), "choices": [choice]}
+        if self.include_usage:
+            chunk["usage"] = None
+        return chunk
+
+    def _head(self) -> dict[str, Any]:
+        return {"id": self.id, "object": "chat.completion.chunk" if self.chat else "text_completion",
+                "created": self.created, "model": self.model}
 
 
 def models_body(names: list[str], created: int) -> dict[str, Any]:
