@@ -392,7 +392,7 @@ class MergeSection(Section):
 
     @model_validator(mode="after")
     def _method_ranges(self) -> "MergeSection":
-        from mediphi.merge.methods import MULTI_METHODS, check_ranges
+        from mediphi.catalog import MULTI_METHODS, check_ranges
 
         method = MULTI_METHODS[self.multi_method]
         unknown = sorted(set(self.ranges) - set(method.searched))
@@ -407,7 +407,7 @@ class MergeSection(Section):
         return self.expert_t if isinstance(self.expert_t, list) else [self.expert_t]
 
     def search_ranges(self) -> dict[str, tuple[float, float]]:
-        from mediphi.merge.methods import MULTI_METHODS, ranges_for
+        from mediphi.catalog import MULTI_METHODS, ranges_for
 
         return ranges_for(MULTI_METHODS[self.multi_method], self.density, self.weight, self.ranges)
 
