@@ -3,10 +3,11 @@
 Each trial merges in memory with mergekit's `merge_state_dicts` (the same method code that
 `run_merge` runs on disk), loads the result into a model and reports its validation score.
 
-Why trials are fast: Tune reuses each trial actor (`reuse_actors`), and `_Cache` keeps, per actor
-process, the input state dicts and one model instance of the base architecture. A trial then costs
-one merge, one `load_state_dict` and the scoring, not a process start, three safetensors reads and
-a model construction. With `fidelity_rungs` > 1 a trial scores growing shares of the validation
+Tune reuses each trial actor (`reuse_actors`), and `_cached` keeps, per actor process, the input
+state dicts and one model instance of the base architecture. A trial then costs one merge, one
+`load_state_dict` and the scoring, not a process start, three safetensors reads and a model
+construction. That saves little at this size: mergekit's TIES arithmetic is most of a trial
+(benchmarks/merge_search.py: 1.1x against write-then-reload). With `fidelity_rungs` > 1 a trial scores growing shares of the validation
 batches, reporting after each, and ASHA stops the trials that trail at a rung (multi-fidelity).
 """
 from __future__ import annotations
@@ -35,7 +36,7 @@ class ModelInputs:
     uses: int = 0  # trials served from this process's copy (1: read for this trial)
 
 
-_CACHE: dict[str, ModelInputs] = {}
+_cached: ModelInputs | None = None  # this process's inputs (one search per trial actor)
 
 
 def _fingerprint(paths: dict[str, str]) -> tuple:
@@ -49,12 +50,12 @@ def _fingerprint(paths: dict[str, str]) -> tuple:
 
 def cached_inputs(paths: dict[str, str]) -> ModelInputs:
     """The state dicts of `paths` ({input id: HF dir}), read once per process and kept."""
+    global _cached
     key = _fingerprint(paths)
-    hit = _CACHE.get("inputs")
-    if hit is None or hit.key != key:
-        _CACHE["inputs"] = hit = ModelInputs(key, {name: read_state_dict(p) for name, p in paths.items()})
-    hit.uses += 1
-    return hit
+    if _cached is None or _cached.key != key:
+        _cached = ModelInputs(key, {name: read_state_dict(p) for name, p in paths.items()})
+    _cached.uses += 1
+    return _cached
 
 
 def merge_inputs(method: MultiMethod, base_dir: str, models: dict[str, str]) -> dict[str, str]:
