@@ -65,6 +65,7 @@ def main() -> None:
     import torch
 
     from mediphi.merge.methods import MULTI_METHODS, mergekit_config
+    from mediphi.merge.objective import Objective
     from mediphi.merge.recipe import run_mergekit
     from mediphi.merge.scoring import read_state_dict, tokenize_batches, val_score
     from mediphi.merge.search import BASE_ID, ModelInputs, load_into, merge_state, run_search
@@ -114,7 +115,7 @@ def main() -> None:
 
         connect(RunConfig.from_dict({"cluster": {"num_cpus": 2}}))
         t0 = time.perf_counter()
-        trials = run_search(method, base, experts, batches, ranges={"density": (0.3, 1.0), "weight": (0.3, 1.0)},
+        trials = run_search(method, base, experts, Objective(batches, val_nll=1.0), ranges={"density": (0.3, 1.0), "weight": (0.3, 1.0)},
                             samples=args.trials, max_concurrent=1, dtype="float32", seed=0, storage=tmp / "tune")
         wall = time.perf_counter() - t0
         own = sum(sum(r["seconds"].values()) for r in trials)

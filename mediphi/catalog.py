@@ -49,7 +49,7 @@ class ExpertMethod:
 
 @dataclass(frozen=True)
 class Param:
-    """A searched parameter and its default search range [low, high]."""
+    """A searched parameter and its default search range [low, high]; low == high fixes it."""
 
     name: str
     low: float
@@ -85,16 +85,20 @@ _WEIGHT = Param("weight", 0.3, 1.0, per_model=True)
 _GAMMA = Param("gamma", 0.0, 0.05)  # breadcrumbs: share of the largest-magnitude deltas dropped as outliers
 _DELLA_DENSITY = Param("density", 0.3, 0.8)
 _EPSILON = Param("epsilon", 0.01, 0.15)  # della: drop probability spread by magnitude rank
+# Task-arithmetic family: the merged delta times lambda. TIES and kin divide the summed deltas by
+# the summed weights (normalize), so every expert's share of a parameter both agree on is cut;
+# lambda > 1 gives it back. Fixed at mergekit's default unless merge.ranges searches it.
+_LAMBDA = Param("lambda", 1.0, 1.0)
 
 MULTI_METHODS: dict[str, MultiMethod] = {m.name: m for m in (
-    MultiMethod("ties", (_DENSITY, _WEIGHT)),
-    MultiMethod("breadcrumbs", (_DENSITY, _GAMMA, _WEIGHT)),
-    MultiMethod("breadcrumbs_ties", (_DENSITY, _GAMMA, _WEIGHT)),
-    MultiMethod("dare_ties", (_DENSITY, _WEIGHT), stochastic=True),
-    MultiMethod("dare_linear", (_DENSITY, _WEIGHT), stochastic=True),
-    MultiMethod("della", (_DELLA_DENSITY, _EPSILON, _WEIGHT), stochastic=True, joint="della"),
-    MultiMethod("della_linear", (_DELLA_DENSITY, _EPSILON, _WEIGHT), stochastic=True, joint="della"),
-    MultiMethod("task_arithmetic", (_WEIGHT,)),
+    MultiMethod("ties", (_DENSITY, _WEIGHT, _LAMBDA)),
+    MultiMethod("breadcrumbs", (_DENSITY, _GAMMA, _WEIGHT, _LAMBDA)),
+    MultiMethod("breadcrumbs_ties", (_DENSITY, _GAMMA, _WEIGHT, _LAMBDA)),
+    MultiMethod("dare_ties", (_DENSITY, _WEIGHT, _LAMBDA), stochastic=True),
+    MultiMethod("dare_linear", (_DENSITY, _WEIGHT, _LAMBDA), stochastic=True),
+    MultiMethod("della", (_DELLA_DENSITY, _EPSILON, _WEIGHT, _LAMBDA), stochastic=True, joint="della"),
+    MultiMethod("della_linear", (_DELLA_DENSITY, _EPSILON, _WEIGHT, _LAMBDA), stochastic=True, joint="della"),
+    MultiMethod("task_arithmetic", (_WEIGHT, _LAMBDA)),
     MultiMethod("sce", (Param("select_topk", 0.1, 1.0),)),
     MultiMethod("linear", (_WEIGHT,), uses_base=False),
     MultiMethod("nuslerp", (_WEIGHT,), models=(2, 2)),  # with a base: the two task vectors slerped

@@ -342,6 +342,38 @@ class ExpertsSection(Section):
     max_concurrent: int = Field(2, ge=1, description="Experts trained at the same time.")
 
 
+class MergeObjective(Section):
+    """What every merge (grid point, trial, written model) is scored by: a weighted sum, higher better."""
+
+    val_nll: float = Field(1.0, ge=0, description="Weight of -(mean token NLL) on the validation documents.")
+    tasks: dict[str, float] = Field(
+        default_factory=dict, description="Offline evaluation task -> weight of its score on the task's "
+                                          "validation items (disjoint from the test items evaluate reports), "
+                                          "e.g. {icd10cm_mc_studied: 1.0}.")
+    task_items: int = Field(40, ge=1, description="Validation items per task (fewer if the task has fewer).")
+    mc_metric: Literal["gold_prob", "acc"] = Field(
+        "gold_prob", description="Multiple-choice items: gold_prob scores the probability of the right option "
+                                 "among the options (smooth: a search sees small moves); acc, lm-eval's acc.")
+
+    @field_validator("tasks")
+    @classmethod
+    def _offline_tasks(cls, v: dict[str, float]) -> dict[str, float]:
+        for name, weight in v.items():
+            check_name(name, EVAL_TASKS, "evaluation task")
+            if EVAL_TASKS[name][0] != "offline":
+                raise ValueError(f"{name} reads a data file the merge stage is not given; the objective takes "
+                                 "offline tasks: " + ", ".join(t for t, (s, _) in EVAL_TASKS.items() if s == "offline"))
+            if weight < 0:
+                raise ValueError(f"{name}: weight {weight} < 0")
+        return v
+
+    @model_validator(mode="after")
+    def _something(self) -> "MergeObjective":
+        if self.val_nll == 0 and not any(self.tasks.values()):
+            raise ValueError("every weight is 0: give val_nll or a task a positive weight")
+        return self
+
+
 class MergeSection(Section):
     expert_method: str = Field("slerp", description="Merges each expert into the base: slerp | linear.")
     expert_t: float | list[float] = Field(
@@ -359,6 +391,7 @@ class MergeSection(Section):
     weight: tuple[float, float] | None = Field(None, description="Search range for each expert's weight.")
     ranges: dict[str, tuple[float, float]] = Field(
         default_factory=dict, description="Search ranges of the method's other parameters, e.g. {gamma: [0.0, 0.05]}.")
+    objective: MergeObjective = Field(default_factory=MergeObjective)
     val_docs: int = Field(16, ge=1)
     val_max_tokens: int = Field(256, ge=8, description="Each validation document is cut to this.")
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"

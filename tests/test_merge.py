@@ -47,6 +47,17 @@ def _docs(corpus: str, split: str, n: int) -> pa.Table:
     return pa.Table.from_pylist(rows)
 
 
+def _code_docs(n: int) -> pa.Table:
+    """ICD-10-CM train documents as prepare writes them: real codes, the description in meta."""
+    import simple_icd_10_cm as cm
+
+    codes = [c for c in cm.get_all_codes() if cm.is_subcategory(c)][::97][:n]
+    return pa.Table.from_pylist([{"doc_id": f"icd10cm:{c}", "corpus": "icd10cm", "title": c,
+                                  "text": f"{c}: {cm.get_description(c)}", "split": "train",
+                                  "meta": json.dumps({"code": c, "description": cm.get_description(c)})}
+                                 for c in codes])
+
+
 def _register_inputs(run_dir: Path, base: str, tmp: Path) -> dict[str, str]:
     corpora = {}
     for corpus in CORPORA:
@@ -54,9 +65,15 @@ def _register_inputs(run_dir: Path, base: str, tmp: Path) -> dict[str, str]:
         for split, n in (("train", 3), ("val", 3), ("eval", 3)):
             d = tmp / "prepare" / corpus / split
             d.mkdir(parents=True)
-            pq.write_table(_docs(corpus, split, n), d / "part-0.parquet")
+            table = _code_docs(40) if (corpus, split) == ("icd10cm", "train") else _docs(corpus, split, n)
+            pq.write_table(table, d / "part-0.parquet")
             corpora[corpus][split] = str(d)
     write_manifest(run_dir, "prepare", outputs={"corpora": corpora, "quarantine": str(tmp / "prepare" / "q")})
+    # What PIT taught: every icd10cm train document (the studied-codes task asks about them).
+    task_data = tmp / "pit" / "icd10cm.parquet"
+    task_data.parent.mkdir(parents=True)
+    pq.write_table(_code_docs(40).select(["doc_id"]), task_data)
+    write_manifest(run_dir, "pit", outputs={"task_data": {"icd10cm": str(task_data)}})
     experts = {c: _perturbed_expert(base, tmp / "experts" / c, seed) for seed, c in enumerate(CORPORA, 1)}
     write_manifest(run_dir, "experts", outputs={"experts": experts})
     return experts
@@ -73,9 +90,13 @@ def test_merge_stage_end_to_end(ray_session, tiny_llama, tiny_config, tmp_path):
     import mediphi.merge as merge
     from mediphi.models import load_causal_lm, load_tokenizer
 
-    # A grid of per-expert ratios, chosen on validation; TIES searched with ASHA over two rungs.
+    # A grid of per-expert ratios, chosen on validation; TIES searched with ASHA over two rungs;
+    # every merge judged by validation NLL plus a task's validation items.
+    from mediphi.config import MergeObjective
+
+    objective = MergeObjective(val_nll=1.0, tasks={"icd10cm_mc_studied": 2.0}, task_items=4)
     cfg = tiny_config.model_copy(update={"merge": tiny_config.merge.model_copy(
-        update={"expert_t": [0.25, 0.75], "fidelity_rungs": 2})})
+        update={"expert_t": [0.25, 0.75], "fidelity_rungs": 2, "objective": objective})})
     assert (cfg.merge.tune_samples, cfg.merge.expert_method, cfg.merge.multi_method) == (2, "slerp", "ties")
     run_dir = Path(cfg.run.run_dir)
     experts = _register_inputs(run_dir, tiny_llama, tmp_path)
@@ -136,6 +157,22 @@ def test_merge_stage_end_to_end(ray_session, tiny_llama, tiny_config, tmp_path):
     assert m["metrics"]["scores_match"] is True
     assert set(scores["per_expert"]) == set(CORPORA) and math.isfinite(scores["base"])
     assert len(set([scores["base"], *scores["per_expert"].values()])) == 3
+
+    # The objective is what it says: -NLL + 2 x p(gold) over the task's validation items, never its
+    # test items (which evaluate reports); every model scored on the same ones.
+    from mediphi.evaluate.offline import eval_split
+    from mediphi.merge.objective import gold_prob
+
+    ids = m["metrics"]["objective_items"]["icd10cm_mc_studied"]
+    assert 1 <= len(ids) <= 4 and all(eval_split("icd10cm_mc_studied", i) == "validation" for i in ids)
+    parts = m["metrics"]["components"]
+    for name, score in (("base", scores["base"]), ("merged", scores["merged_on_disk"])):
+        c = parts[name]
+        assert c["items"] == {"icd10cm_mc_studied": len(ids)} and 0 < c["tasks"]["icd10cm_mc_studied"] < 1
+        assert score == pytest.approx(-c["val_nll"] + 2.0 * c["tasks"]["icd10cm_mc_studied"])
+    assert all(set(t["components"]["tasks"]) == {"icd10cm_mc_studied"} for t in trials)
+    assert gold_prob([-1.0, -1.0, -1.0, -1.0], 2) == pytest.approx(0.25)
+    assert gold_prob([-0.1, -5.0, -7.0, -9.0], 0) > 0.9
 
     # Scored on the val split only, never eval; the chart exists.
     assert m["metrics"]["val_docs"] == cfg.merge.val_docs
@@ -325,16 +362,23 @@ def test_an_interrupted_search_resumes_without_repeating_finished_trials(ray_ses
 
 
 def test_merge_config_ranges_are_checked_against_the_method():
-    with pytest.raises(ConfigError, match=r"merge: ranges: ties searches density, weight; no parameter gamma"):
+    with pytest.raises(ConfigError, match=r"merge: ranges: ties searches density, weight, lambda; no parameter gamma"):
         RunConfig.from_dict({"merge": {"multi_method": "ties", "ranges": {"gamma": [0.0, 0.1]}}})
     with pytest.raises(ConfigError, match=r"della drops with probability density \+/- epsilon"):
         RunConfig.from_dict({"merge": {"multi_method": "della", "density": [0.1, 0.9]}})
     cfg = RunConfig.from_dict({"merge": {"multi_method": "breadcrumbs", "ranges": {"gamma": [0.0, 0.02]},
                                          "expert_t": [0.1, 0.25, 0.5]}})
-    assert cfg.merge.search_ranges() == {"density": (0.3, 1.0), "gamma": (0.0, 0.02), "weight": (0.3, 1.0)}
+    # lambda is fixed at mergekit's default (a one-point range) unless the config searches it
+    assert cfg.merge.search_ranges() == {"density": (0.3, 1.0), "gamma": (0.0, 0.02), "weight": (0.3, 1.0),
+                                         "lambda": (1.0, 1.0)}
     assert cfg.merge.expert_grid == [0.1, 0.25, 0.5]
     with pytest.raises(ConfigError, match="merge.expert_t"):
         RunConfig.from_dict({"merge": {"expert_t": [0.5, 0.5]}})
+    # The objective takes offline tasks (merge is not given CLUE+'s data files) with some weight.
+    with pytest.raises(ConfigError, match=r"merge.objective.tasks: .*mednli reads a data file"):
+        RunConfig.from_dict({"merge": {"objective": {"tasks": {"mednli": 1.0}}}})
+    with pytest.raises(ConfigError, match=r"merge.objective: .*every weight is 0"):
+        RunConfig.from_dict({"merge": {"objective": {"val_nll": 0, "tasks": {"icd10cm_mc_hard": 0}}}})
 
 
 def test_linear_expert_merge_is_the_lerp(tiny_llama, tmp_path):
@@ -347,3 +391,21 @@ def test_linear_expert_merge_is_the_lerp(tiny_llama, tmp_path):
     a = load_file(f"{tiny_llama}/model.safetensors")[PROBE]
     b = load_file(f"{expert}/model.safetensors")[PROBE]
     torch.testing.assert_close(load_file(str(out / "model.safetensors"))[PROBE], 0.75 * a + 0.25 * b)
+
+
+def test_objective_parts_cover_every_document_and_item_once_and_sum_by_weight():
+    """A multi-fidelity trial scores growing shares; together its parts are everything, once."""
+    from mediphi.merge.objective import Objective, Tally, TaskTerm
+
+    obj = Objective(batches=[None] * 5, val_nll=0.5, tasks=[TaskTerm("a", 2.0, [{"id": i} for i in range(7)]),
+                                                             TaskTerm("b", 1.0, [{"id": 0}])])
+    for rungs, expected in ((1, 1), (3, 3), (9, 5)):  # never more parts than document batches
+        parts = obj.parts(rungs)
+        assert len(parts) == expected
+        assert [i for docs, _ in parts for i in range(5)[docs]] == list(range(5))
+        for name, n in (("a", 7), ("b", 1)):
+            assert [i for _, items in parts for i in range(n)[items[name]]] == list(range(n))
+    tally = Tally(nll=10.0, tokens=4, task_sums={"a": 3.0, "b": 0.0}, task_counts={"a": 4, "b": 0})
+    # -0.5 x 2.5 (mean NLL) + 2 x 0.75; b has no item scored yet and adds nothing
+    assert tally.score(obj) == pytest.approx(-1.25 + 1.5)
+    assert tally.components()["tasks"] == {"a": 0.75}

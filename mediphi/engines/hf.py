@@ -25,18 +25,28 @@ def pad_batch(seqs: list[list[int]], pad: int, left: bool = False) -> tuple[torc
 class HFEngine:
     def __init__(self, model: str, dtype: str = "auto", batch_size: int = 16, device: str | None = None,
                  score_batch_tokens: int = 1024):
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         if dtype == "auto":
-            dtype = "bfloat16" if self.device.type == "cuda" else "float32"
-        self.tokenizer = load_tokenizer(model)
-        self.model = load_causal_lm(model, dtype, self.device).eval()
+            dtype = "bfloat16" if dev.type == "cuda" else "float32"
+        self._attach(load_causal_lm(model, dtype, dev), load_tokenizer(model), batch_size, score_batch_tokens, model)
+
+    @classmethod
+    def from_model(cls, model, tokenizer, batch_size: int = 16, score_batch_tokens: int = 1024) -> "HFEngine":
+        """An engine over a model already in memory (a merge candidate scored without a disk round trip)."""
+        engine = cls.__new__(cls)
+        engine._attach(model, tokenizer, batch_size, score_batch_tokens, getattr(model, "name_or_path", "in-memory"))
+        return engine
+
+    def _attach(self, model, tokenizer, batch_size: int, score_batch_tokens: int, name: str) -> None:
+        self.device = next(model.parameters()).device
+        self.tokenizer, self.model = tokenizer, model.eval()
         self.batch_size = batch_size
         # Scoring (echo logprobs, log-likelihoods) batches by tokens, not rows: rows x width per
         # forward pass. Bounds the float [rows, width, vocab] logits (1024 x 49152 x 4 B = 200 MB)
         # and the padding of a server batch of a few items' rows; on CPU, forwards of a few hundred
         # tokens already run at full speed.
         self.score_batch_tokens = score_batch_tokens
-        self.name = model
+        self.name = name
         self._token_texts: dict[int, str] = {}
 
     def render(self, prompt: Prompt) -> str:

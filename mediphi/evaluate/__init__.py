@@ -83,9 +83,22 @@ def tasks_for(model: str, tasks: list, expert_tasks: str, kinds: dict[str, str])
 
 def load_items(ctx: StageContext, task) -> list[dict[str, Any]]:
     """The task's items for this run, written to items/<task>.jsonl (what every model is asked)."""
+    ev = ctx.config.evaluate
+    items = read_task_items(ctx, task, split=ev.split, max_items=ev.items.get(task.name, ev.max_items),
+                            few_shot=ev.few_shot.get(task.name), data_path=ev.data.get(task.name))
+    path = ctx.out / "items" / f"{task.name}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(it) + "\n" for it in items))
+    ctx.log.info("%s: %d items (%s, split %s)", task.name, len(items), task.suite, ev.split)
+    return items
+
+
+def read_task_items(ctx: StageContext, task, *, split: str, max_items: int, few_shot: int | None = None,
+                    data_path: str | None = None) -> list[dict[str, Any]]:
+    """A task's items of one split, from the run's prepared corpora (and, for knowledge tests, what
+    the pit stage taught). Any stage may ask: merge scores its candidates on the validation items."""
     from mediphi.evaluate.tasks import LoadContext
 
-    ev = ctx.config.evaluate
     corpora = ctx.input("prepare", "corpora")
 
     @cache
@@ -96,19 +109,14 @@ def load_items(ctx: StageContext, task) -> list[dict[str, Any]]:
     def studied(kind: str) -> list[dict[str, Any]]:
         return read_studied_docs(ctx, corpora, corpus_names(ctx.config, kind, corpora, task.name), task.name)
 
-    lctx = LoadContext(task=task.name, max_items=ev.items.get(task.name, ev.max_items), seed=ctx.config.run.seed,
-                       split=ev.split, few_shot=ev.few_shot.get(task.name), data_path=ev.data.get(task.name),
-                       docs=docs, studied=studied)
+    lctx = LoadContext(task=task.name, max_items=max_items, seed=ctx.config.run.seed, split=split,
+                       few_shot=few_shot, data_path=data_path, docs=docs, studied=studied)
     items = task.load(lctx)
     if not items:
-        raise InputError(f"evaluate task {task.name}: no usable item (split {ev.split}); see its data source")
+        raise InputError(f"evaluate task {task.name}: no usable item (split {split}); see its data source")
     ids = [it["id"] for it in items]
     if len(set(ids)) != len(ids):
         raise RuntimeError(f"task {task.name}: item ids repeat; the paired bootstrap needs unique ids")
-    path = ctx.out / "items" / f"{task.name}.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(it) + "\n" for it in items))
-    ctx.log.info("%s: %d items (%s, split %s)", task.name, len(items), task.suite, ev.split)
     return items
 
 

@@ -1,7 +1,8 @@
 """The merge recipe: per-expert SLERP into the base, a Ray Tune search over the multi-expert
-merge, the best merge written by mergekit, everything scored on the same validation documents.
+merge, the best merge written by mergekit, everything scored by the same objective.
 
-    setup      validation documents (val split only) tokenized once; the base model
+    setup      the objective (merge.objective): validation documents (val split only) tokenized
+               once, evaluation tasks' validation items; the base model
     experts    each expert merged into the base on disk        -> per_expert/<corpus>
                (with a grid of expert_t: every point merged in memory and scored, the best written)
     search     Tune trials merge in memory and score           -> tune/, trials.json
@@ -32,7 +33,8 @@ from mediphi.merge.methods import (
     mergekit_config,
 )
 from mediphi.merge.report import plot_trials, write_history
-from mediphi.merge.scoring import count_scored_tokens, read_state_dict, read_val_docs, tokenize_batches, val_score
+from mediphi.merge.objective import Objective, TaskTerm, score_model
+from mediphi.merge.scoring import count_scored_tokens, read_state_dict, read_val_docs, tokenize_batches
 from mediphi.merge.search import ModelInputs, best_trial, load_into, run_search
 from mediphi.models import base_model, is_local_model, load_causal_lm, load_tokenizer, write_model_card
 from mediphi.runs import StageContext, write_json_atomic
@@ -61,16 +63,18 @@ def body(ctx: StageContext) -> dict[str, Any]:
     if count_scored_tokens(batches) == 0:
         raise InputError("the validation documents are too short to score (fewer than 2 tokens each)")
     ctx.log.info("validation: %d documents, %d scored tokens", len(docs.texts), count_scored_tokens(batches))
+    objective = build_objective(ctx, batches)
+    ctx.log.info("merges are judged by %s", objective.describe())
 
     # -- experts: each one merged back into the base
     per_expert, expert_t = {}, {}
     with ctx.timed("per_expert"):
         for corpus in sorted(experts):
-            per_expert[corpus], expert_t[corpus] = merge_expert(ctx, corpus, base, experts[corpus], batches)
+            per_expert[corpus], expert_t[corpus] = merge_expert(ctx, corpus, base, experts[corpus], objective)
 
     # -- search: Tune picks the multi-expert parameters
     with ctx.timed("search"):
-        rows, best = search(ctx, method, base, per_expert, batches)
+        rows, best = search(ctx, method, base, per_expert, objective)
 
     # -- merged: the winner, written by mergekit like any other merge
     merged = ctx.out / "merged"
@@ -90,9 +94,10 @@ def body(ctx: StageContext) -> dict[str, Any]:
 
     # -- report: every model on the same documents
     with ctx.timed("scoring"):
-        base_score = score_dir(base, batches, cfg.dtype)
-        expert_scores = {c: score_dir(p, batches, cfg.dtype) for c, p in per_expert.items()}
-        on_disk = score_dir(str(merged), batches, cfg.dtype)
+        base_score, base_parts = score_dir(base, objective, cfg.dtype)
+        expert_scored = {c: score_dir(p, objective, cfg.dtype) for c, p in per_expert.items()}
+        expert_scores = {c: s for c, (s, _) in expert_scored.items()}
+        on_disk, merged_parts = score_dir(str(merged), objective, cfg.dtype)
     in_memory = best["score"]
     match = math.isclose(on_disk, in_memory, rel_tol=SCORE_RTOL)
     if not match:
@@ -103,7 +108,8 @@ def body(ctx: StageContext) -> dict[str, Any]:
         ctx.log.warning("%s (expected for %s: its random pruning draws differ)", msg, method.name)
     references = {"base": base_score,
                   **{f"expert {c} ({cfg.expert_method})": s for c, s in expert_scores.items()}}
-    plot = plot_trials(rows, best, references, method.name, ctx.out / "trials.png")
+    plot = plot_trials(rows, best, references, method.name, ctx.out / "trials.png",
+                       metric="objective" if objective.tasks else "validation score: -(mean token NLL)")
     history = write_history(rows, ctx.out / "trials.parquet")
 
     failed = sum(r["score"] is None for r in rows)
@@ -124,8 +130,12 @@ def body(ctx: StageContext) -> dict[str, Any]:
             "val_tokens": count_scored_tokens(batches),
             "best_trial": best["trial"],
             "expert_t": expert_t,
+            "objective": objective.describe(),
+            "objective_items": {t.name: [it["id"] for it in t.items] for t in objective.tasks},
             "scores": {"base": base_score, "per_expert": expert_scores,
                        "merged_in_memory": in_memory, "merged_on_disk": on_disk},
+            "components": {"base": base_parts, "per_expert": {c: p for c, (_, p) in expert_scored.items()},
+                           "merged": merged_parts},
             "score_abs_diff": abs(on_disk - in_memory),
             "scores_match": match,
         },
@@ -133,7 +143,7 @@ def body(ctx: StageContext) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- steps
-def merge_expert(ctx: StageContext, corpus: str, base: str, expert: str, batches: list) -> tuple[str, dict]:
+def merge_expert(ctx: StageContext, corpus: str, base: str, expert: str, objective: Objective) -> tuple[str, dict]:
     """The per-expert model on disk, and how its t was chosen ({"t", "grid": {t: score}})."""
     cfg = ctx.config.merge
     out = ctx.out / "per_expert" / corpus
@@ -142,10 +152,10 @@ def merge_expert(ctx: StageContext, corpus: str, base: str, expert: str, batches
         info = ctx.done_info(key)
         return str(out), {"t": info["t"], "grid": info.get("grid", {})}
     method = EXPERT_METHODS[cfg.expert_method]
-    grid = score_expert_grid(ctx, corpus, base, expert, batches) if len(cfg.expert_grid) > 1 else {}
+    grid = score_expert_grid(ctx, corpus, base, expert, objective) if len(cfg.expert_grid) > 1 else {}
     t = max(cfg.expert_grid, key=lambda v: grid[str(v)]) if grid else cfg.expert_grid[0]
     ctx.log.info("merging the %s expert into the base (%s, t=%.2f)", corpus, cfg.expert_method, t)
-    chosen = (f"t={t} chosen from {cfg.expert_grid} by the validation score (-NLL: "
+    chosen = (f"t={t} chosen from {cfg.expert_grid} by the merge objective ("
               + ", ".join(f"{k}: {v:.4f}" for k, v in grid.items()) + ")") if grid else f"t={t}"
     run_mergekit(
         expert_config(method, base, expert, t, cfg.dtype), out,
@@ -156,7 +166,7 @@ def merge_expert(ctx: StageContext, corpus: str, base: str, expert: str, batches
         seed=ctx.config.run.seed,
     )
     if grid:
-        on_disk = score_dir(str(out), batches, cfg.dtype)
+        on_disk, _ = score_dir(str(out), objective, cfg.dtype)
         if not math.isclose(on_disk, grid[str(t)], rel_tol=SCORE_RTOL):
             raise RuntimeError(f"the {corpus} per-expert merge on disk scores {on_disk:.6f} but t={t} scored "
                                f"{grid[str(t)]:.6f} in memory: the written model is not the one chosen")
@@ -164,7 +174,7 @@ def merge_expert(ctx: StageContext, corpus: str, base: str, expert: str, batches
     return str(out), {"t": t, "grid": grid}
 
 
-def score_expert_grid(ctx: StageContext, corpus: str, base: str, expert: str, batches: list) -> dict[str, float]:
+def score_expert_grid(ctx: StageContext, corpus: str, base: str, expert: str, objective: Objective) -> dict[str, float]:
     """Every grid point merged in memory (base and expert read once) and scored: {str(t): score}."""
     from mergekit.merge_methods.api import merge_state_dicts
 
@@ -173,6 +183,7 @@ def score_expert_grid(ctx: StageContext, corpus: str, base: str, expert: str, ba
     cfg = ctx.config.merge
     method = EXPERT_METHODS[cfg.expert_method]
     inputs = ModelInputs((), {"base": read_state_dict(base), "expert": read_state_dict(expert)})
+    tokenizer = load_tokenizer(base)
     scores = {}
     for t in cfg.expert_grid:
         name, params = expert_in_memory(method, t)
@@ -180,13 +191,13 @@ def score_expert_grid(ctx: StageContext, corpus: str, base: str, expert: str, ba
             merged = merge_state_dicts(inputs.state_dicts, name, parameters=params,
                                        base="base" if method.t_as == "t" else None,
                                        dtype=DTYPES[cfg.dtype], out_dtype=DTYPES[cfg.dtype])
-        scores[str(t)] = val_score(load_into(inputs, base, merged, cfg.dtype), batches)
-        ctx.log.info("  %s expert at t=%s: validation score %.4f", corpus, t, scores[str(t)])
+        scores[str(t)], parts = score_model(load_into(inputs, base, merged, cfg.dtype), tokenizer, objective)
+        ctx.log.info("  %s expert at t=%s: score %.4f %s", corpus, t, scores[str(t)], parts)
     return scores
 
 
 def search(ctx: StageContext, method: MultiMethod, base: str, per_expert: dict[str, str],
-           batches: list) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+           objective: Objective) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Tune's trials and the best one; a finished search is read back from its done marker."""
     if ctx.is_done("search"):
         info = ctx.done_info("search")
@@ -196,14 +207,14 @@ def search(ctx: StageContext, method: MultiMethod, base: str, per_expert: dict[s
     ctx.log.info("searching %s parameters %s over %d trials", method.name, list(method.searched),
                  cfg.tune_samples)
     ranges = cfg.search_ranges()
-    rows = run_search(method, base, per_expert, batches, ranges=ranges, samples=cfg.tune_samples,
+    rows = run_search(method, base, per_expert, objective, ranges=ranges, samples=cfg.tune_samples,
                       max_concurrent=cfg.tune_max_concurrent, dtype=cfg.dtype, seed=ctx.config.run.seed,
                       storage=storage, kind=cfg.searcher, rungs=cfg.fidelity_rungs)
     for row in rows:  # relative, so the run dir can move
         row["path"] = os.path.relpath(row["path"], ctx.out) if row["path"] else None
     best = best_trial(rows)
     write_json_atomic(ctx.out / "trials.json", {
-        "method": method.name, "metric": "score = -(mean token NLL) on the validation documents",
+        "method": method.name, "metric": objective.describe(),
         "searched": list(method.searched), "searcher": cfg.searcher, "fidelity_rungs": cfg.fidelity_rungs,
         "ranges": {k: list(v) for k, v in ranges.items()},
         "best_trial": best["trial"], "best_params": best["params"], "trials": rows,
@@ -243,5 +254,21 @@ def check_hf_dir(path: Path) -> None:
         raise RuntimeError(f"merge output {path} is incomplete: {'; '.join(problems)}")
 
 
-def score_dir(path: str, batches: list, dtype: str) -> float:
-    return val_score(load_causal_lm(path, dtype), batches)
+def score_dir(path: str, objective: Objective, dtype: str) -> tuple[float, dict[str, Any]]:
+    return score_model(load_causal_lm(path, dtype), load_tokenizer(path), objective)
+
+
+def build_objective(ctx: StageContext, batches: list) -> Objective:
+    """merge.objective with its tasks' validation items (never the test items evaluate reports)."""
+    from mediphi.evaluate import read_task_items
+    from mediphi.evaluate.tasks import get_task
+
+    spec = ctx.config.merge.objective
+    terms = []
+    for name, weight in spec.tasks.items():
+        if weight <= 0:
+            continue
+        items = read_task_items(ctx, get_task(name), split="validation", max_items=spec.task_items)
+        ctx.log.info("objective: %s, %d validation items, weight %g", name, len(items), weight)
+        terms.append(TaskTerm(name, weight, items))
+    return Objective(batches, spec.val_nll, terms, spec.mc_metric)

@@ -29,14 +29,16 @@ def write_history(rows: list[dict[str, Any]], out: Path) -> Path:
 
 
 def plot_trials(rows: list[dict[str, Any]], best: dict[str, Any], references: dict[str, float],
-                method: str, out: Path) -> Path:
+                method: str, out: Path, metric: str = "validation score") -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     scored = [r for r in rows if r["score"] is not None]
-    names = list(flat_params(scored[0]["params"])) if scored else []
+    # a parameter the search held fixed (a one-point range, lambda by default) gets no panel
+    names = [n for n in (flat_params(scored[0]["params"]) if scored else {})
+             if len({flat_params(r["params"])[n] for r in scored}) > 1]
     fig, axes = plt.subplots(1, 1 + len(names), figsize=(6 + 3 * len(names), 4), squeeze=False, sharey=True)
     ax = axes[0][0]
     full = [r for r in scored if r.get("complete", True)]
@@ -50,7 +52,7 @@ def plot_trials(rows: list[dict[str, Any]], best: dict[str, Any], references: di
     for i, (name, score) in enumerate(references.items()):
         ax.axhline(score, linestyle=styles[i % len(styles)], color=f"C{(i + 2) % 10}", label=name)
     ax.set_xlabel("trial")
-    ax.set_ylabel("validation score: -(mean token NLL)")
+    ax.set_ylabel(metric, fontsize=8, wrap=True)
     ax.set_title("Multi-expert merge search")
     ax.legend(fontsize=7, loc="best")
     for ax, name in zip(axes[0][1:], names):

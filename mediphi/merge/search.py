@@ -1,14 +1,16 @@
-"""Ray Tune search over the multi-expert merge parameters, scored on the validation documents.
+"""Ray Tune search over the multi-expert merge parameters, scored by the merge objective.
 
 Each trial merges in memory with mergekit's `merge_state_dicts` (the same method code that
-`run_merge` runs on disk), loads the result into a model and reports its validation score.
+`run_merge` runs on disk), loads the result into a model and reports its objective score
+(merge.objective: validation documents' NLL, evaluation tasks' validation items, or a mix).
 
 Tune reuses each trial actor (`reuse_actors`), and `_cached` keeps, per actor process, the input
 state dicts and one model instance of the base architecture. A trial then costs one merge, one
 `load_state_dict` and the scoring, not a process start, three safetensors reads and a model
 construction. That saves little at this size: mergekit's TIES arithmetic is most of a trial
-(benchmarks/merge_search.py: 1.1x against write-then-reload). With `fidelity_rungs` > 1 a trial scores growing shares of the validation
-batches, reporting after each, and ASHA stops the trials that trail at a rung (multi-fidelity).
+(benchmarks/merge_search.py: 1.1x against write-then-reload). With `fidelity_rungs` > 1 a trial
+scores growing shares of the documents and items, reporting after each, and ASHA stops the trials
+that trail at a rung (multi-fidelity).
 """
 from __future__ import annotations
 
@@ -21,7 +23,9 @@ from typing import Any
 import torch
 
 from mediphi.merge.methods import MultiMethod, in_memory_parameters
-from mediphi.merge.scoring import model_from_state_dict, nll_sums, read_state_dict
+from mediphi.merge.objective import Objective, Tally, score_part
+from mediphi.merge.scoring import model_from_state_dict, read_state_dict
+from mediphi.models import load_tokenizer
 from mediphi.models.sources import DTYPES
 
 BASE_ID = "base"  # input id of the base model; the per-expert models are keyed by corpus
@@ -33,6 +37,7 @@ class ModelInputs:
     key: tuple
     state_dicts: dict[str, dict[str, torch.Tensor]]
     model: Any | None = None  # one instance of the base architecture, refilled by every trial
+    tokenizer: Any | None = None  # the base's (task items are rendered with its chat template)
     uses: int = 0  # trials served from this process's copy (1: read for this trial)
 
 
@@ -90,33 +95,28 @@ def load_into(inputs: ModelInputs, base_dir: str, state: dict[str, torch.Tensor]
     return inputs.model.eval()
 
 
-def rung_ends(n_batches: int, rungs: int) -> list[int]:
-    """Batch counts after which a trial reports: growing shares, the last one all of them."""
-    rungs = max(1, min(rungs, n_batches))
-    return sorted({max(1, round(n_batches * (r + 1) / rungs)) for r in range(rungs)})
-
-
 # ----------------------------------------------------------------------------- the trial
 def merge_trial(params: dict[str, Any], *, method: MultiMethod, base_dir: str, models: dict[str, str],
-                batches: list, dtype: str, seed: int, rungs: int) -> None:
-    """A Tune function trainable: one merge, scored rung by rung (ASHA may stop it between rungs)."""
+                objective: Objective, dtype: str, seed: int, rungs: int) -> None:
+    """A Tune function trainable: one merge, scored part by part (ASHA may stop it between parts)."""
     from ray import tune
 
     t0 = time.perf_counter()
     inputs = cached_inputs(merge_inputs(method, base_dir, models))
+    if inputs.tokenizer is None:
+        inputs.tokenizer = load_tokenizer(base_dir)
     t_read = time.perf_counter()
     merged = merge_state(method, inputs.state_dicts, params, dtype, seed)
     t_merge = time.perf_counter()
     model = load_into(inputs, base_dir, merged, dtype)
     del merged
     t_load = time.perf_counter()
-    ends = rung_ends(len(batches), rungs)
-    total = tokens = 0.0
-    done = 0
-    for end in ends:
-        s, n = nll_sums(model, batches[done:end])
-        total, tokens, done = total + s, tokens + n, end
-        tune.report({"score": -total / tokens, "batches": done, "inputs_reused": inputs.uses > 1,
+    tally = Tally()
+    for part in objective.parts(rungs):
+        score_part(model, inputs.tokenizer, objective, part, tally)
+        c = tally.components()
+        tune.report({"score": tally.score(objective), "val_nll": c["val_nll"],
+                     **{f"task/{k}": v for k, v in c["tasks"].items()}, "inputs_reused": inputs.uses > 1,
                      "read_s": t_read - t0, "merge_s": t_merge - t_read, "load_s": t_load - t_merge,
                      "score_s": time.perf_counter() - t_load})
 
@@ -126,8 +126,9 @@ def search_space(method: MultiMethod, corpora: list[str], ranges: dict[str, tupl
 
     space: dict[str, Any] = {}
     for p in method.params:
-        lo, hi = ranges[p.name]
-        space[p.name] = {c: tune.uniform(lo, hi) for c in corpora} if p.per_model else tune.uniform(lo, hi)
+        lo, hi = ranges.get(p.name, (p.low, p.high))
+        value = lo if lo == hi else tune.uniform(lo, hi)  # a range of one point fixes the parameter
+        space[p.name] = {c: value for c in corpora} if p.per_model else value
     return space
 
 
@@ -143,31 +144,21 @@ def searcher(kind: str, seed: int):
     return OptunaSearch(sampler=sampler)
 
 
-def run_search(method: MultiMethod, base_dir: str, models: dict[str, str], batches: list, *,
+def run_search(method: MultiMethod, base_dir: str, models: dict[str, str], objective: Objective, *,
                ranges: dict[str, tuple[float, float]], samples: int, max_concurrent: int, dtype: str, seed: int,
                storage: Path, kind: str = "tpe", rungs: int = 1) -> list[dict[str, Any]]:
     """Search the merge parameters; one row per trial in creation order."""
     from ray import tune
 
     trainable = tune.with_parameters(merge_trial, method=method, base_dir=base_dir, models=models,
-                                     batches=batches, dtype=dtype, seed=seed, rungs=rungs)
-    n_rungs = len(rung_ends(len(batches), rungs))
+                                     objective=objective, dtype=dtype, seed=seed, rungs=rungs)
+    n_rungs = len(objective.parts(rungs))
     signature = json.dumps({"method": method.name, "models": models, "base": base_dir, "ranges": ranges,
                             "samples": samples, "kind": kind, "seed": seed, "rungs": n_rungs, "dtype": dtype,
-                            "batches": _batches_digest(batches)}, sort_keys=True, default=list)
+                            "objective": objective.digest()}, sort_keys=True, default=list)
     return tune_search(trainable, search_space(method, sorted(models), ranges), samples=samples,
                        max_concurrent=max_concurrent, kind=kind, seed=seed, n_rungs=n_rungs, storage=storage,
                        signature=signature)
-
-
-def _batches_digest(batches: list) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    for ids, mask in batches:
-        h.update(ids.numpy().tobytes())
-        h.update(mask.numpy().tobytes())
-    return h.hexdigest()[:16]
 
 
 def tune_search(trainable, space: dict[str, Any], *, samples: int, max_concurrent: int, kind: str, seed: int,
@@ -182,6 +173,9 @@ def tune_search(trainable, space: dict[str, Any], *, samples: int, max_concurren
     from ray import tune
     from ray.tune.schedulers import ASHAScheduler
 
+    from ray.tune.search.sample import Domain
+
+    searched = any(isinstance(v, Domain) for v in _leaves(space))
     path, stamp = Path(storage) / name, Path(storage) / f"{name}.signature"
     trainable = tune.with_resources(trainable, {"cpu": 1})
     if path.is_dir() and stamp.is_file() and stamp.read_text() == signature and tune.Tuner.can_restore(str(path)):
@@ -197,9 +191,9 @@ def tune_search(trainable, space: dict[str, Any], *, samples: int, max_concurren
             trainable,
             param_space=space,
             tune_config=tune.TuneConfig(
-                metric="score", mode="max", num_samples=samples if space else 1,  # nothing to search: one merge
+                metric="score", mode="max", num_samples=samples if searched else 1,  # nothing to search: one merge
                 max_concurrent_trials=max_concurrent, reuse_actors=True, scheduler=scheduler,
-                search_alg=searcher(kind, seed) if space else None,
+                search_alg=searcher(kind, seed) if searched else None,
             ),
             run_config=tune.RunConfig(name=name, storage_path=str(storage), verbose=1),
         )
@@ -214,6 +208,8 @@ def tune_search(trainable, space: dict[str, Any], *, samples: int, max_concurren
             "rungs": metrics.get("training_iteration"),
             "complete": metrics.get("training_iteration") == n_rungs,
             "inputs_reused": metrics.get("inputs_reused"),  # read by an earlier trial in the same actor
+            "components": {"val_nll": metrics.get("val_nll"),
+                           "tasks": {k.removeprefix("task/"): v for k, v in metrics.items() if k.startswith("task/")}},
             "seconds": {k: metrics[k] for k in ("read_s", "merge_s", "load_s", "score_s") if k in metrics},
             "error": None if result.error is None else f"{type(result.error).__name__}: {result.error}",
             "path": result.path,
@@ -222,12 +218,16 @@ def tune_search(trainable, space: dict[str, Any], *, samples: int, max_concurren
 
 
 def best_trial(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The best trial scored on all the validation batches (partial scores are not comparable)."""
+    """The best trial scored on everything (a partial score is not comparable to a complete one)."""
     scored = [r for r in rows if r["score"] is not None and r.get("complete", True)]
     if not scored:
         errors = "; ".join(sorted({r["error"] or "no score reported" for r in rows}))
         raise RuntimeError(f"every merge trial failed: {errors}")
     return max(scored, key=lambda r: r["score"])
+
+
+def _leaves(space: dict[str, Any]) -> list[Any]:
+    return [x for v in space.values() for x in (_leaves(v) if isinstance(v, dict) else [v])]
 
 
 def _plain(value: Any) -> Any:
