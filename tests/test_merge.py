@@ -260,6 +260,27 @@ def test_every_method_merges_in_memory_as_mergekit_does_on_disk(tiny_llama, two_
                 torch.testing.assert_close(mem[k], disk[k], rtol=1e-5, atol=1e-6, msg=f"{name} {k}")
 
 
+def test_cached_task_vector_merge_is_mergekits(tiny_llama, two_experts):
+    """TIES and task arithmetic from task vectors kept across trials equal mergekit's own in-memory
+    merge at any density, weights and lambda (what every trial of a search asks of them)."""
+    from mediphi.merge.search import BASE_ID, cached_inputs, merge_cached, merge_inputs, merge_state
+
+    cases = [("task_arithmetic", {"weight": {"icd10cm": 0.7, "pubmed": 0.2}, "lambda": 1.3}),
+             ("ties", {"density": 0.35, "weight": {"icd10cm": 0.9, "pubmed": 0.4}, "lambda": 1.6}),
+             ("ties", {"density": 1.0, "weight": {"icd10cm": 0.3, "pubmed": 1.0}, "lambda": 1.0}),
+             ("ties", {"density": 0.01, "weight": {"icd10cm": 0.5, "pubmed": 0.5}, "lambda": 0.8}),
+             ("task_arithmetic", {"weight": {"icd10cm": 0.7, "pubmed": 0.2}, "lambda": 1.3})]
+    for name, params in cases:
+        method = MULTI_METHODS[name]
+        inputs = cached_inputs(merge_inputs(method, tiny_llama, two_experts))
+        fast = merge_cached(method, inputs, params, "float32", seed=0)
+        assert inputs.vectors is not None and BASE_ID in inputs.state_dicts
+        ref = merge_state(method, inputs.state_dicts, params, "float32", seed=0)
+        assert set(fast) == set(ref)
+        for k in ref:
+            torch.testing.assert_close(fast[k], ref[k], rtol=1e-5, atol=1e-6, msg=f"{name} {params} {k}")
+
+
 def test_exported_yaml_is_what_mergekit_yaml_reproduces(tiny_llama, two_experts, tmp_path):
     """The mergekit_config.yml written next to a merge, run by mergekit's own CLI, gives the same
     tensors (breadcrumbs: the paper's multi-expert method, with its per-model gamma)."""

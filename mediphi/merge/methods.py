@@ -59,14 +59,14 @@ def expert_in_memory(method: ExpertMethod, t: float) -> tuple[str, dict[str, Any
 # ----------------------------------------------------------------------------- multi-expert merges
 def in_memory_parameters(method: MultiMethod, params: dict[str, Any]) -> dict[str, Any]:
     """`merge_state_dicts` parameters: per-expert values keyed by the input id (the corpus)."""
-    return {k: params[k] for k in method.searched}
+    return {k: params[k] for k in method.searched if k in params}  # one not given: mergekit's default
 
 
 def mergekit_config(method: MultiMethod, base: str, models: dict[str, str], params: dict[str, Any],
                     dtype: str) -> dict[str, Any]:
     """mergekit config for the same merge: `models` maps each corpus to its per-expert model dir."""
-    per_model = [p.name for p in method.params if p.per_model]
-    shared = {p.name: params[p.name] for p in method.params if not p.per_model}
+    per_model = [p.name for p in method.params if p.per_model and p.name in params]
+    shared = {p.name: params[p.name] for p in method.params if not p.per_model and p.name in params}
     entries = [{"model": path, "parameters": {k: params[k][corpus] for k in per_model}}
                for corpus, path in models.items()]
     cfg: dict[str, Any] = {"merge_method": method.name, "models": entries, "dtype": dtype, "out_dtype": dtype}

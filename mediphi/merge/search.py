@@ -22,6 +22,7 @@ from typing import Any
 
 import torch
 
+from mediphi.merge.fast import FAST_METHODS, TaskVectors, fast_merge, task_vectors
 from mediphi.merge.methods import MultiMethod, in_memory_parameters
 from mediphi.merge.objective import Objective, Tally, score_part
 from mediphi.merge.scoring import model_from_state_dict, read_state_dict
@@ -38,6 +39,7 @@ class ModelInputs:
     state_dicts: dict[str, dict[str, torch.Tensor]]
     model: Any | None = None  # one instance of the base architecture, refilled by every trial
     tokenizer: Any | None = None  # the base's (task items are rendered with its chat template)
+    vectors: TaskVectors | None = None  # task vectors (and sorted magnitudes) for mediphi.merge.fast
     uses: int = 0  # trials served from this process's copy (1: read for this trial)
 
 
@@ -78,10 +80,22 @@ def merge_state(method: MultiMethod, inputs: dict[str, dict[str, torch.Tensor]],
                                  dtype=DTYPES[dtype], out_dtype=DTYPES[dtype])
 
 
+def merge_cached(method: MultiMethod, inputs: ModelInputs, params: dict[str, Any], dtype: str,
+                 seed: int) -> dict[str, torch.Tensor]:
+    """The merge of `inputs`: from task vectors kept in this process where mediphi.merge.fast has
+    the method (float32), else by mergekit."""
+    if method.name not in FAST_METHODS or dtype != "float32":
+        return merge_state(method, inputs.state_dicts, params, dtype, seed)
+    needs_sort = method.name == "ties"
+    if inputs.vectors is None or (needs_sort and not inputs.vectors.sorted):
+        inputs.vectors = task_vectors(inputs.state_dicts, BASE_ID, sort=needs_sort)
+    with torch.no_grad():
+        return fast_merge(method.name, inputs.vectors, params, DTYPES[dtype])
+
+
 def merge_in_memory(method: MultiMethod, base_dir: str, models: dict[str, str], params: dict[str, Any],
                     dtype: str, seed: int) -> dict[str, torch.Tensor]:
-    return merge_state(method, cached_inputs(merge_inputs(method, base_dir, models)).state_dicts,
-                       params, dtype, seed)
+    return merge_cached(method, cached_inputs(merge_inputs(method, base_dir, models)), params, dtype, seed)
 
 
 def load_into(inputs: ModelInputs, base_dir: str, state: dict[str, torch.Tensor], dtype: str):
@@ -106,7 +120,7 @@ def merge_trial(params: dict[str, Any], *, method: MultiMethod, base_dir: str, m
     if inputs.tokenizer is None:
         inputs.tokenizer = load_tokenizer(base_dir)
     t_read = time.perf_counter()
-    merged = merge_state(method, inputs.state_dicts, params, dtype, seed)
+    merged = merge_cached(method, inputs, params, dtype, seed)
     t_merge = time.perf_counter()
     model = load_into(inputs, base_dir, merged, dtype)
     del merged
