@@ -8,7 +8,8 @@ text takes (long runs of letters, digits, dots, '@', capitalized words, titles: 
 backtracking pattern blow up). That line runs in a child process with a time limit. Also: how
 many real ICD-10-CM descriptions (which hold no PHI) each one changes. De-identifiers that cannot
 load here are listed with the reason. A second table scores the hand-written development set
-(mediphi.prepare.deid.heldout: held out for one round, then tuned against), a third the blind
+(mediphi.prepare.deid.heldout: held out for one round, then tuned against), a third the second
+development set (mediphi.prepare.deid.dev2: the same, written later), a fourth the blind
 set (mediphi.prepare.deid.blind: written by someone who had not read the rules and never ran
 them on it, and never tuned against): the blind set is the estimate of recall on unseen notes.
 Prints the tables, writes benchmarks/out/deid.json.
@@ -29,6 +30,7 @@ from mediphi.prepare.deid import REGISTRY, DeidentifierUnavailable, get_deidenti
 from mediphi.prepare.deid.base import PHI_KINDS
 from mediphi.prepare.deid.evalset import eval_documents
 from mediphi.prepare.deid.blind import blind_documents
+from mediphi.prepare.deid.dev2 import dev2_documents
 from mediphi.prepare.deid.heldout import heldout_documents
 from mediphi.prepare.deid.evaluate import evaluate
 
@@ -87,7 +89,7 @@ def main() -> None:
         return
 
     names = [n for n in args.only.split(",") if n] or list(REGISTRY)
-    docs, heldout, blind = eval_documents(), heldout_documents(), blind_documents()
+    docs, heldout, dev2, blind = eval_documents(), heldout_documents(), dev2_documents(), blind_documents()
     icd = icd_descriptions(args.icd) if args.icd else []
     results, unavailable = {}, {}
     for name in names:
@@ -103,9 +105,9 @@ def main() -> None:
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         changed = sum(bool(deid.find(t)) for t in icd)
         line = timed_line(name, args.line_bytes, args.line_timeout)
-        held, unseen = evaluate(deid, heldout), evaluate(deid, blind)
+        held, second, unseen = evaluate(deid, heldout), evaluate(deid, dev2), evaluate(deid, blind)
         results[name] = {**{k: v for k, v in scores.items() if k not in ("missed", "false_spans")},
-                         "heldout": held, "blind": unseen,
+                         "heldout": held, "dev2": second, "blind": unseen,
                          "docs_per_s": round(len(docs) / wall, 1), "docs_per_cpu_s": round(len(docs) / cpu, 1),
                          "icd_descriptions": len(icd), "icd_descriptions_changed": changed,
                          "line_bytes": args.line_bytes, "line": line,
@@ -119,6 +121,9 @@ def main() -> None:
         table(f"Development set (mediphi.prepare.deid.heldout): {len(heldout)} hand-written documents "
               f"({sum(not d.phi for d in heldout)} without PHI), {sum(len(d.phi) for d in heldout)} identifiers, "
               "tuned against; recall / precision", {c: results[c]["heldout"] for c in cols})
+        table(f"Second development set (mediphi.prepare.deid.dev2): {len(dev2)} hand-written documents "
+              f"({sum(not d.phi for d in dev2)} without PHI), {sum(len(d.phi) for d in dev2)} identifiers, "
+              "tuned against; recall / precision", {c: results[c]["dev2"] for c in cols})
         table(f"Blind set (mediphi.prepare.deid.blind): {len(blind)} hand-written documents "
               f"({sum(not d.phi for d in blind)} without PHI), {sum(len(d.phi) for d in blind)} identifiers, "
               "never tuned against: the estimate on unseen notes; recall / precision",

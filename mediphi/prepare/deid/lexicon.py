@@ -40,6 +40,7 @@ AMBIGUOUS_FIRST_NAMES = _words("""
 """)
 
 TITLES = ("Dr", "DR", "Mr", "MR", "Mrs", "MRS", "Ms", "Mx", "Miss", "Prof", "Doctor", "Dra", "Sr", "Sra", "Srta",
+          "Officer", "Sgt", "Sergeant", "Det", "Detective", "Deputy", "Trooper", "Father",
           "Nurse", "NURSE", "Chaplain", "Rev", "Reverend", "Pastor", "Rabbi")
 STRONG_CREDENTIALS = ("MD", "M.D.", "M.D", "RN", "NP", "PhD", "Ph.D.", "PA-C", "MBBS", "MBChB", "FNP", "FNP-BC",
                       "ANP", "APRN", "ARNP", "DNP", "PharmD", "RPh", "CNM", "CRNA", "LCSW", "LICSW", "MSW", "FACP",
@@ -103,7 +104,7 @@ NOT_NAME = _words("""
     County Parish Borough Township City Town Village State Country Zip Code
     Navigator Educator Coordinator Specialist Midwife Anesthetist Aide Station Triage Supervisor Director
     Administrator Liaison Charge Float Pool Inbox Queue Desk Registered Licensed Certified Advanced Practice
-    Scientist Technologist Registration Admitting Intake Scheduling Billing Records Portal MyChart Epic TBD TBA
+    Scientist Technologist Supervising Fasting Registration Admitting Intake Scheduling Billing Records Portal MyChart Epic TBD TBA
     Coli Aureus Pylori Diff Difficile Pneumoniae Epidermidis Faecalis Faecium Albicans Glabrata Aeruginosa
     Cloacae Mirabilis Pyogenes Agalactiae Influenzae Catarrhalis Tuberculosis Avium Jirovecii Trachomatis
     Gonorrhoeae Pallidum Vaginalis Monocytogenes Neoformans Fumigatus Burgdorferi Jejuni Marcescens
@@ -159,7 +160,14 @@ FACILITY_KEYWORDS = ("Hospitals", "Hospital", "Medical Center", "Medical Centre"
                      "Birth Center", "Birthing Center", "Wellness Center", "Medical Office", "Medical Offices",
                      "Physicians Group", "Care Facility", "Retirement Home", "Retirement Community", "Group Home",
                      "Hospice House", "Heart Center", "Eye Center", "Imaging Center", "Hosp", "Hosp.", "Med Ctr",
-                     "Med. Ctr.", "Medical Ctr", "Medical Ctr.")
+                     "Med. Ctr.", "Medical Ctr", "Medical Ctr.", "Skilled Nursing", "Nursing Center",
+                     "Nursing and Rehabilitation", "Nursing & Rehabilitation", "Rehabilitation and Nursing Center",
+                     "Rehabilitation & Nursing Center", "Visiting Nurse Association", "Visiting Nurses Association",
+                     "Visiting Nurse Service", "Rescue Mission", "Mental Health Center", "Mental Healthcare",
+                     "Behavioral Healthcare", "Behavioral Health Center", "Sleep Center", "Sleep Disorders Center",
+                     "Medical Clinic", "VA", "VAMC", "VA Medical Center", "VA Hospital", "VA Health Care System",
+                     "VA Healthcare System", "Veterans Affairs Medical Center", "Veterans Home", "Surgery Centre",
+                     "Ambulatory Surgery Center", "Endoscopy Center", "Dialysis Unit", "Dialysis Clinic", "Primary Care")
 # Health systems known by a name without any of those words.
 KNOWN_FACILITIES = ("Kaiser Permanente", "Johns Hopkins", "Mass General", "Intermountain Healthcare", "Geisinger",
                     "Sutter Health", "Ochsner", "Cedars-Sinai", "Northwell Health", "NYU Langone", "Mass Eye and Ear",
@@ -169,6 +177,15 @@ KNOWN_FACILITIES = ("Kaiser Permanente", "Johns Hopkins", "Mass General", "Inter
                     "LabCorp", "Labcorp", "Quest Diagnostics", "BioReference", "DaVita", "Fresenius Kidney Care",
                     "Brookdale", "Genesis HealthCare", "Kindred Hospital", "Encompass Health", "MinuteClinic",
                     "CareNow", "ConcentraCare", "Concentra")
+# Health systems that notes name by a short name and a city ("Kaiser Vallejo", "Sutter Roseville").
+HEALTH_SYSTEMS = ("Kaiser", "Sutter", "Banner", "Providence", "Ascension", "Atrium", "Advocate", "Dignity", "Adventist",
+                  "Intermountain", "Geisinger", "Ochsner", "Sentara", "Novant", "Prisma", "Allina", "Essentia",
+                  "Sanford", "Avera", "Trinity", "Christus", "CHRISTUS", "Spectrum", "Beaumont", "Piedmont",
+                  "Wellstar", "Sharp", "Scripps", "UCHealth", "Baptist", "Methodist", "Mercy", "Memorial Hermann",
+                  "Presbyterian", "Steward", "Tufts", "Emory", "Duke", "UNC", "UPMC", "Penn",
+                  "Jefferson", "Hartford", "Yale", "Cleveland Clinic", "Mayo Clinic", "Aurora", "Froedtert",
+                  "Bronson", "Corewell", "Henry Ford", "McLaren", "Ohio Health", "OhioHealth", "Riverside", "Inova",
+                  "MedStar", "Carilion", "Valley", "HCA", "Tenet", "Legacy", "PeaceHealth", "MultiCare", "Swedish")
 # Capitalized words before a facility keyword that name a service, not a place: "Heart Failure Clinic".
 SERVICE_WORDS = NOT_NAME | _words("""
     Anticoagulation Coumadin Warfarin Allergy Asthma Breast Spine Hand Foot Eye Ear Nose Throat Travel
@@ -192,7 +209,8 @@ SERVICE_WORDS = NOT_NAME | _words("""
     Special Medicare Medicaid Magnetic Resonance Computed Tomography Positron Emission Molecular
     Musculoskeletal Body Vascular Quality Safety Research Insurance Down Long Term Short Long-Term Short-Term
     Orthopedic Orthopaedic Neurosurgical Urologic Gynecologic Oncologic Neurologic Obstetric Hepatobiliary
-    Maxillofacial Head Neck Facility Facilities Unit Units Bay Pod Side Tower Building
+    Maxillofacial Head Neck Facility Facilities Unit Units Bay Pod Side Tower Building Device Devices Pacemaker
+    Arrhythmia Coagulation Injection Vaccine Immunization Continence Pelvic
 """)
 # Capitalized words after which a word is an eponym, not a person: "Parkinson disease", "Murphy sign".
 EPONYM_NOUNS = ("disease", "Disease", "syndrome", "Syndrome", "sign", "signs", "Sign", "palsy", "lymphoma",
@@ -237,11 +255,13 @@ WEAK_FACILITY_KEYWORDS = ("Imaging", "Radiology", "Pharmacy", "Health", "Healthc
                           "Wellness", "Physical Therapy", "Counseling", "Women's Health", "Specialists", "SeniorLife",
                           "Senior Care", "Living Center", "Manor", "Memory Care", "General", "Memorial",
                           "Regional", "Presbyterian", "Methodist", "Baptist", "Lutheran", "Adventist", "Episcopal",
-                          "Children's", "Childrens", "Patient Service Center", "Service Center")
+                          "Children's", "Childrens", "Patient Service Center", "Service Center", "pharmacy",
+                          "Center", "Centre", "Estates", "Shelter", "Alliance")
 # What may follow a facility keyword and still be its name: "Riverbend Imaging Center", "... Group, LLC".
 FACILITY_TAIL_WORDS = ("Center", "Centre", "Institute", "Hospital", "Clinic", "Group", "Associates", "Partners",
                        "Services", "Network", "System", "Systems", "Campus", "Pavilion", "Annex", "LLC", "Inc", "PC",
-                       "PLLC", "LLP", "Home", "Facility", "Practice", "Specialists", "Consultants")
+                       "PLLC", "LLP", "Home", "Facility", "Practice", "Specialists", "Consultants", "Clinics",
+                       "Hospitals", "Nursing", "Rehabilitation", "Rehab", "Healthcare", "Medical Center", "CBOC")
 # Retail pharmacies known by their name alone (not CVS alone: a cardiovascular system; nor Target, Giant).
 KNOWN_PHARMACIES = ("Walgreens", "Rite Aid", "RiteAid", "Walmart Pharmacy", "Wal-Mart Pharmacy", "Duane Reade",
                     "Costco Pharmacy", "Kroger Pharmacy", "Safeway Pharmacy", "Publix Pharmacy", "Wegmans Pharmacy",

@@ -6,6 +6,7 @@ What it scrubs (kind: what, with the decisions that are not obvious):
             (her daughter Maria), before "is a 67-year-old"; an initial and a surname after "by", "per",
             "from" (by J. Castellanos); a middle initial on a form (First: AIKO  MI: T); first names from
             the Census list with the capitalized words after them (John Smith, JOHN SMITH, Smith, John);
+            a run of names before an age and sex ("Pt Ana Ruiz Soto, 58M"); initials after "initials:";
             and every later mention of a name found so. Accented letters count (Wiśniewski), and so do
             lowercase tails (Hyun-woo; not Follow-up). Titles and credentials stay: "Dr. [NAME]".
             Eponyms ("Parkinson disease", "Marcus Gunn pupil", "St. John's wort") stay.
@@ -15,15 +16,18 @@ What it scrubs (kind: what, with the decisions that are not obvious):
             weekday before it: 1/2 tablet and BP 120/80 stay), 20230719 after a date label. "in 2019"
             and "2018-2020" stay; a month name alone stays too ("in May").
   age       the number of an age over 89: "92-year-old", "age 93", "Age: 96Y", "aged 95", "91 yo",
-            "ninety-two years old", "in her 90s", "her 95th birthday". Ages up to 89 stay.
+            "ninety-two years old", "age ninety-four", "in her 90s", "her 95th birthday", "Mrs. Ames (99)".
+            Ages up to 89 stay.
   phone     North American numbers in every punctuation, with extensions; +country numbers; numbers
             after a label (Tel, Fax, Pager, Cell ...); seven digits (555-0183) in parentheses or after a
             word such as call, cell, at (a range such as 250-1000 mL stays).
   email, url (schemes, www., bare domains with a known top-level domain), ip (v4 and v6).
-  ssn       ddd-dd-dddd with -, space or . (or none after an SSN label).
+  ssn       ddd-dd-dddd with -, space or . (or none after an SSN label); "SSN last 4: 6610".
   mrn, id   values after their labels (MRN, Medical record no., Patient ID / Account, Member ID,
             Policy, Encounter, CSN, Claim, Accession, License, DEA, NPI, Serial, VIN, Passport, MyChart,
-            portal ...; "number is" between): the label stays, "MRN: [MRN]". Device serial and lot
+            portal, session, requisition, incident, transmitter ...; "number is" between; "MRN at MGH
+            6681204"; "ID 108834572WA" with four digits or more; plates after a state code, "plate CT
+            7HK-R42"): the label stays, "MRN: [MRN]". Device serial and lot
             numbers (serial SN 4471-AXB-2290, lot LOT 88Q12C) and GS1 device identifiers ((01)...) are
             "id" too, the kind base.PHI_KINDS gives device numbers. Study and trial numbers stay.
   address   number + street + type (+ unit), streets whose type comes first (1209 Calle de la Paz),
@@ -31,9 +35,10 @@ What it scrubs (kind: what, with the decisions that are not obvious):
   location  a city before a state (Boston, MA / Boston, Massachusetts), a place after "lives in",
             "moved from", "a woman from", "City:" ... (not a state or country), the town after a street
             address or a facility (12 Elm St, Marblehead.), a city of data/us_cities.txt after in,
-            from, near ..., counties; then every other mention of a town found. States stay (Safe
+            from, near ... or after a comma ending a clause, counties, "lives with his wife in Forest Park",
+            a town's police or EMS ("Oakland PD"); then every other mention of a town found. States stay (Safe
             Harbor allows them).
-  zip       after a state or a ZIP label, or after an address's town.
+  zip       after a state or a ZIP label, or after an address or its town.
   facility  capitalized words ending in Hospital, Medical Center, Clinic, Nursing Home ... (not a
             service: "Heart Failure Clinic" stays); ending in Imaging, Pharmacy, Health, Medical,
             Rehab ... only after a word that leads to a place (at, to, from), a label or a line
@@ -41,7 +46,15 @@ What it scrubs (kind: what, with the decisions that are not obvious):
             capitalized words after a label (Facility:, Sending:, Location:, Pharmacy:) or a cue
             (transferred from, seen at, admitted to), unless only services, wards or body parts; a
             short list of systems, labs and pharmacies known without them (Walgreens #10482); the town
-            after it; and every other mention of a facility found.
+            after it; "Mercy West", "St. Agnes" after a place word or before a hospital area, names
+            before "emergency department", before a facility said in lowercase ("Brookdale Pleasant
+            Prairie assisted living"), "at The Miriam", initials such as BIDMC or MGH after a place word, a
+            system and its city ("Kaiser Vallejo"); keywords in capitals too; and every other mention of a
+            facility found, in any case, with or without its keyword ("MERCY WEST HOSPITAL ... Mercy West").
+  exports   HL7 v2 segments (PID, PV1, NK1, GT1, IN1, ORC, OBR, OBX, MSH ...): their PHI fields by number;
+            tables (CSV, tab-separated, columns aligned with spaces) whose header names PHI columns: the
+            cells of those columns that have the shape of their kind. Text OCR'd with its letters spread
+            out ("S S N :  3 1 2 - 4 4 - 9 0 1 7") is read again closed up, its spans mapped back.
 
 Every pattern runs in linear time: no nested unbounded quantifiers, every repeated group bounded,
 and unbounded character runs guarded by a lookbehind so a long run is entered once, not at every
@@ -173,7 +186,7 @@ _DATE_CONTEXT = ("on", "since", "from", "until", "till", "through", "thru", "by"
                  "signed", "sent", "called", "onset", "arrival", "arrived", "injury", "scheduled", "appt",
                  "appointment", "f/u", "rtc", "return", "returned", "exp", "expires", "expiration", "born", "died",
                  "deceased", "delivered", "DOS", "DOB", "drawn", "performed", "obtained", "week of", "wk of",
-                 "as of")
+                 "as of", "LMP", "EDD", "EDC", "DOD", "DOI")
 # A weekday before a month/day makes it a date ("Mon 5/6", "Tuesday, 3/12"); capitalized only: "sat" is
 # a saturation.
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Mon", "Tue", "Tues",
@@ -216,6 +229,13 @@ _YEARS_OLD = (r"(?=[ \t-]{0,2}(?:(?:years?|yrs?|y)[ \t-]{0,2}(?:old|o\.?(?![a-z]
               r"|yo(?![a-z])|y/o|y\.o\.|(?:years?|yrs?)(?![a-z])))")
 _AGE_UNIT = r"(?:[yY](?:[rR][sS]?|[oO]|/[oO])?(?![A-Za-z]))?"  # 96Y, 96yo, 96yrs, 96y/o: one token
 AGE_RULES = (
+    # "age ninety-four", "Age: one hundred and two"
+    _rule("age", _ci(("age", "aged")) + r"[ \t]*[:=]?[ \t]*(?P<n>" + _ci(("ninety", "one hundred", "one-hundred")) +
+          r"(?i:(?<=ninety)(?:[- ]" + _ONES + r")?|(?<=hundred)(?:[- ]and)?(?:[- ](?:" + _ONES +
+          r"|ten|eleven|twelve))?))(?![\w-])", group="n", word_start=True),
+    # "Mrs. Kalinowski (99)", "Mr. Ames, 94,": an age after a titled name
+    _rule("age", r"(?<![\w'’-])(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t]+[A-Z][\w'’-]{1,30}(?:[ \t][A-Z][\w'’-]{1,30})?"
+          r"(?:[ \t]*\(|,[ \t]*)(?P<a>" + _AGE_NUM + r")(?:\)|(?=,))", group="a"),
     _rule("age", r"(?<![\w.])" + _AGE_NUM + _YEARS_OLD + _AGE_UNIT, flags=re.I),
     _rule("age", _ci(("age", "aged", "ages", "age/sex", "age/gender", "age / sex")) + r"[ \t]*[:=]?[ \t]*(?P<n>" +
           _AGE_NUM + _AGE_UNIT + r")(?![\d.])", group="n", word_start=True),
@@ -279,6 +299,13 @@ CONTACT_RULES = (
           r"(?i:[ \t]+(?:number|num|no\.?|#))?[ \t]*(?i:#|no\.?)?[ \t]*[:#]?[ \t]*"
           r"(?P<s>\d{3}[- .]?\d{2}[- .]?\d{4}|(?:\*{3}|X{3}|x{3})[- .]?(?:\*{2}|X{2}|x{2})[- .]?\d{4})(?![\w-])",
           group="s", word_start=True),
+    # "SSN last 4: 6610", "last four of SSN 6610"
+    _rule("ssn", _ci(("SSN", "SS#", "social security", "social")) + r"(?:[ \t]+(?i:number|no\.?|#))?[ \t]*[:#(]?[ \t]*"
+          r"(?i:last[ \t]+(?:4|four)(?:[ \t]+digits)?|l4)\)?[ \t]*[:#=]?[ \t]*(?P<s>\d{4})(?![\w-])", group="s",
+          word_start=True),
+    _rule("ssn", _ci(("last 4 of SSN", "last four of SSN", "last 4 of social", "last four of social", "last 4 SSN",
+                      "last four SSN", "SSN4", "L4SSN")) + r"(?:[ \t]+(?i:security))?[ \t]*[:#=]?[ \t]*(?P<s>\d{4})(?![\w-])",
+          group="s", word_start=True),
     # North American numbers: (617) 555-0123, 617.555.0123, +1 617 555 0123, 617/555-0123 x12
     _rule("phone", r"(?<![\w+/.-])(?:\+?1[ \t.-]?)?(?:\(\d{3}\)[ \t]?|\d{3}(?:[ \t.-]|/))\d{3}[ \t.-]\d{4}"
           r"(?:[ \t]*(?:x|ext\.?|extension)[ \t]*\d{1,6})?(?![\w-]|\.\d|/\d)"),
@@ -295,8 +322,9 @@ CONTACT_RULES = (
 )
 
 # ----------------------------------------------------------------------------- record numbers
+_STATE_CODES_RE = _alt(lx.US_STATES)
 _VALUE = r"(?P<v>(?=[A-Za-z0-9-]{0,24}\d)[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){2,24})(?![\w-])"
-_SEP = r"[ \t]*(?i:#|no\.?|number|num|id)?[ \t]*(?:is[ \t]+)?(?:[:#=]|\.{2,}:?)?[ \t]*"  # "MRN....... 123": a leader
+_SEP = r"\.?[ \t]*(?i:#|no\.?|number|num|id)?[ \t]*(?:is[ \t]+)?(?:[:#=]|\.{2,}:?)?[ \t]*"  # "MRN....... 123": a leader
 
 
 def _value_check(min_digits: int) -> Callable[[re.Match[str], str], int | None]:
@@ -316,16 +344,27 @@ _ID_STRONG = ("account", "acct", "member", "membership", "subscriber", "policy",
               "npi", "upin", "tin", "ein", "serial", "vin", "license plate", "plate", "passport", "udi",
               "insurance", "ins", "certificate", "cert", "badge", "employee", "authorization", "auth",
               "prior auth", "referral", "invoice", "guarantor", "empi", "inmate", "booking", "military", "dod",
-              "edipi", "alien", "green card", "visa", "mychart", "MyChart", "tag")
+              "edipi", "alien", "green card", "visa", "mychart", "MyChart", "tag", "session", "ICN", "DFN", "UNOS",
+              "requisition", "incident", "transmitter")
 _ID_WEAK = ("visit", "episode", "admission", "case", "order", "requisition", "lab", "device", "implant", "lot",
             "group", "plan", "health plan", "tracking", "reference", "ref", "confirmation", "ticket", "voucher",
             "student", "record", "document", "report", "exam", "tax", "id", "portal", "user", "login",
-            "card", "prescription", "rx", "bill", "billing", "vehicle", "pin", "app")
+            "card", "prescription", "rx", "bill", "billing", "vehicle", "pin", "app", "resident", "screening",
+            "monitor", "sensor", "pump", "machine", "client", "subject", "run", "donor", "recipient", "transplant")
 RECORD_RULES = (
     _rule("mrn", "(?:" + _MRN_LABEL + ")" + _SEP + _VALUE, group="v", check=_value_check(2), word_start=True),
+    # "MRN at MGH 6681204", "MRN at Lahey: 0042"
+    _rule("mrn", _ci(("MRN", "MR#", "Medical Record Number", "Med Rec #", "chart number")) +
+          r"[ \t]+(?:at|from|@|with)[ \t]+(?:the[ \t]+)?[A-Z][\w'’&.-]{1,30}(?:[ \t][A-Z][\w'’&.-]{1,30}){0,3}"
+          + _SEP + _VALUE, group="v", check=_value_check(4), word_start=True),
     _rule("id", _ci(_ID_STRONG) + r"(?![\w])" + _SEP + _VALUE, group="v", check=_value_check(2), word_start=True),
-    _rule("id", _ci(_ID_WEAK) + r"[ \t]*(?i:id|identifier|number|num|no\.|#)[ \t]*(?:is[ \t]+)?[:#=]?[ \t]*" +
+    _rule("id", _ci(_ID_WEAK) + r"[ \t]*(?i:id|identifier|number|num|no\.|#|code)[ \t]*(?:is[ \t]+)?[:#=]?[ \t]*" +
           _VALUE, group="v", check=_value_check(2), word_start=True),
+    # "plate CT 7HK-R42", "license plate NY KMB 4420": a state's code may come first
+    _rule("id", _ci(("plate", "plates", "license plate", "licence plate", "tag", "plate number", "plate no",
+                     "plate #")) + r"(?![\w])[ \t]*[:#]?[ \t]*(?:(?:" + _STATE_CODES_RE + r")[ \t]{1,2})?"
+          r"(?P<v>(?=[A-Z0-9 -]{0,9}\d)[A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,4}){0,2})(?![\w-])", group="v",
+          check=_value_check(2), word_start=True),
     # device serial and lot numbers: "serial SN 4471-AXB-2290", "lot LOT 88Q12C", "S/N: 12345"
     _rule("id", _ci(("serial", "serial number", "serial no", "serial no.", "s/n", "sn", "lot", "lot number",
                      "lot no", "lot no.", "batch", "batch number", "batch no", "device id", "device identifier",
@@ -333,6 +372,8 @@ RECORD_RULES = (
           r"(?![\w/])(?:[ \t]*(?:(?i:number|num|no\.?|#|[:=])|SN|S/N|LOT|REF)(?![\w/])){0,3}[ \t]*" + _VALUE,
           group="v", check=_value_check(2), word_start=True),
     _rule("id", r"(?<![\w-])ID[ \t]*[:#][ \t]*" + _VALUE, group="v", check=_value_check(2)),
+    # "ProviderOne ID 108834572WA", "UNOS ID KX41920": a value of four digits or more after ID
+    _rule("id", r"(?<![\w-])(?:ID|Id|I\.D\.)[ \t]+" + _VALUE, group="v", check=_value_check(4)),
     # a device identifier in the GS1 form a UDI barcode prints: (01)00884838002366(17)250101(10)A12B
     _rule("id", r"\(01\)\d{14}(?:\(\d{2,4}\)[A-Za-z0-9-]{1,20}){0,5}"),
 )
@@ -424,9 +465,15 @@ PLACE_RULES = (
     _rule("address", r"[Pp](?<![\w'’-][Pp])\.?[ \t]?[Oo]\.?[ \t]?(?:Box|BOX|box)[ \t]*#?[ \t]*\d{1,6}(?!\d)"),
     # Boston, MA 02115 / Salt Lake City UT / St. Louis, Missouri
     _rule("location", rf"(?<![\w'’.-])(?P<city>{_CITY}),?[ \t]{{1,2}}(?P<state>{_STATE_CODES}|{_STATE_NAMES})"
-          rf"(?![\w-])(?:[ \t]{{1,2}}(?P<zip>{_ZIP})(?![\d-]))?", group="city", check=_city),
-    _rule("location", _ci(_LIVES) + r"[ \t]+(?:in|to|from|at|near|outside(?:[ \t]+of)?)[ \t]+"
-          rf"(?P<place>{_TITLE_CITY})(?![\w'’])", group="place", check=_place, word_start=True),
+          rf"(?![\w-])(?![ \t]+City(?!\w))(?:[ \t]{{1,2}}(?P<zip>{_ZIP})(?![\d-]))?", group="city", check=_city),
+    # "lives in Duluth", "lives with his wife in Forest Park" (not a state or a country: Safe Harbor keeps them)
+    _rule("location", _ci(_LIVES) + r"(?:[ \t]+with(?:[ \t]+[\w'’-]{1,20}){1,4}?)?[ \t]+(?:in|to|from|at|near|"
+          rf"outside(?:[ \t]+of)?)[ \t]+(?P<place>{_TITLE_CITY})(?![\w'’])", group="place",
+          check=_place, word_start=True),
+    # "on Candler Rd", "off Route Street": a street named without its number
+    _rule("address", r"(?<![\w'’-])(?:on|off|at)[ \t]+(?P<st>[A-Z][a-z]{2,20}(?:[ \t][A-Z][a-z]{2,20})?[ \t]+(?:Road|Rd|"
+          r"Street|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Highway|Hwy|Pike|Parkway|Pkwy|Terrace|Court|Ct)\.?)(?![\w'’-])",
+          group="st", check=lambda m, text: None if m["st"].split()[0] in lx.NOT_NAME else m.end("st")),
     _rule("location", _ci(_PERSON_NOUNS) + r"[ \t]+from[ \t]+" rf"(?P<place>{_TITLE_CITY})(?![\w'’])", group="place",
           check=_place, word_start=True),
     # City: Gloucester, Place of birth: Duluth
@@ -440,6 +487,8 @@ PLACE_RULES = (
           rf"{_alt(lx.EPONYM_NOUNS)})(?![\w]))", group="place",
           word_start=True),
     _rule("location", rf"(?<![\w'’-])(?:{_WP}[ \t])?{_WP}[ \t](?:County|Parish|Borough|Township)(?![\w])"),
+    # "..., near exit 31, Bridgeport": a city of the list after a comma, ending its clause
+    _rule("location", rf",[ \t]{{1,2}}(?P<place>{_alt(lx.us_cities())})(?=[ \t]*(?:[.;\n]|$))", group="place"),
     _rule("zip", r"\d(?<![\w-]\d)\d{4}(?:-\d{4})?(?![\d-])", check=_after_state),
     _rule("zip", _ci(("zip", "zip code", "zipcode", "postal code")) + rf"[ \t]*[:#]?[ \t]*(?P<z>{_ZIP})(?![\d-])",
           group="z", word_start=True),
@@ -447,26 +496,32 @@ PLACE_RULES = (
 
 _FAC_WORD = rf"(?:(?:St|Mt|Ft)\.|[{_UP}][{_UP}{_LO}'’&-]{{0,30}})"
 _FAC_CONNECT = r"(?:[ \t]+(?:of|for|the|and|&|at|on|de|la)){0,2}"
-_FAC_TAIL = rf"(?:[ \t]+{_alt(lx.FACILITY_TAIL_WORDS)}\.?(?![\w'’-])){{0,3}}"
+_FAC_TAIL = (rf"(?:[ \t]+(?:(?:and|&)[ \t]+)?{_alt(lx.FACILITY_TAIL_WORDS + tuple(w.upper() for w in lx.FACILITY_TAIL_WORDS))}"
+             rf"\.?(?![\w'’-])){{0,3}}")
 # a store or site number: "Walgreens #10482", "CVS Pharmacy Store 2231"
 _STORE = r"(?:[ \t]*(?:#[ \t]?|(?:Store|STORE|store)[ \t]*#?[ \t]*)\d{2,6}(?![\w-]))?"
 _FACILITY_RE = re.compile(
-    rf"(?<![\w'’-])(?P<pre>{_FAC_WORD}(?:{_FAC_CONNECT}[ \t]+{_FAC_WORD}){{0,6}}[ \t]+)?"
-    rf"(?P<kw>{_alt(lx.FACILITY_KEYWORDS)})(?![\w'’-])(?P<tail>{_FAC_TAIL})"
+    rf"(?<![\w'’-])(?P<pre>{_FAC_WORD}(?:{_FAC_CONNECT}[ \t]{{1,2}}{_FAC_WORD}){{0,6}}[ \t]{{1,2}})?"
+    rf"(?P<kw>{_alt(lx.FACILITY_KEYWORDS + tuple(k.upper() for k in lx.FACILITY_KEYWORDS))})(?![\w'’-])(?P<tail>{_FAC_TAIL})"
     rf"(?P<post>[ \t]+(?:of|for|at)[ \t]+(?:the[ \t]+)?{_FAC_WORD}(?:[ \t]+(?:of[ \t]+)?{_FAC_WORD}){{0,3}})?"
     rf"(?P<store>{_STORE})")
 _WEAK_FACILITY_RE = re.compile(
-    rf"(?<![\w'’-])(?P<pre>{_FAC_WORD}(?:{_FAC_CONNECT}[ \t]+{_FAC_WORD}){{0,4}}[ \t]+)"
-    rf"(?P<kw>{_alt(lx.WEAK_FACILITY_KEYWORDS)})(?![\w'’-])(?P<tail>{_FAC_TAIL})(?P<post>)(?P<store>{_STORE})"
-    rf"(?![ \t]+[A-Z0-9])")  # "World Health Organization", "Health Outcomes Survey": part of a longer name
-_KNOWN_FACILITY_RE = re.compile(rf"(?<![\w'’-]){_alt(lx.KNOWN_FACILITIES)}(?![\w])")
+    rf"(?<![\w'’-])(?P<pre>{_FAC_WORD}(?:{_FAC_CONNECT}[ \t]{{1,2}}{_FAC_WORD}){{0,4}}[ \t]{{1,2}})"
+    rf"(?P<kw>{_alt(lx.WEAK_FACILITY_KEYWORDS)})(?![\w'’-])(?P<tail>{_FAC_TAIL})"
+    rf"(?P<post>[ \t]+of[ \t]+(?:Greater[ \t]+)?{_WP}(?:[ \t]{_WP})?(?=[ \t]*[,.;:()\n]))?(?P<store>{_STORE})"
+    rf"(?![ \t]+[A-Z0-9](?![\w'’-]*[ \t]*(?:\n|$)))")  # "World Health Organization", "Health Outcomes Survey": part of
+    # a longer name (but a town may end its line: "Spaulding Outpatient Center Braintree")
+_KNOWN_FACILITY_RE = re.compile(rf"(?<![\w'’-])(?:{_alt(lx.KNOWN_FACILITIES)}|Children['’]s[ \t]+{_STATE_NAMES})(?![\w])")
+# A health system's short name and a city: "Kaiser Vallejo", "Sutter Roseville", "Banner Tucson"
+_SYSTEM_CITY_RE = re.compile(rf"(?<![\w'’-]){_alt(lx.HEALTH_SYSTEMS + tuple(w.upper() for w in lx.HEALTH_SYSTEMS))}"
+                             rf"[ \t]+(?:{_alt(lx.us_cities() + tuple(c.upper() for c in lx.us_cities()))})(?![\w'’-])")
 _PHARMACY_RE = re.compile(rf"(?<![\w'’-]){_alt(lx.KNOWN_PHARMACIES)}(?![\w'’-])(?:[ \t]+Pharmacy(?![\w]))?{_STORE}")
 # St. Luke's, Saint Mary's, St. Elizabeth's: a saint's name with 's names a hospital (not St. John's wort)
 _SAINT_RE = re.compile(r"(?<![\w'’-])(?:St\.?|ST\.?|Saint|SAINT|Ste\.?|Sainte)[ \t]+[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?"
                        r"['’]s(?![\w'’-])(?![ \t]+(?i:wort|fire|dance|day|eve|score|scores|scale|questionnaire|"
                        r"respiratory|incontinence|criteria|index|grading|classification|sign|disease|syndrome))")
 # After a facility's name, a town that is not a word of a note: "Quest Diagnostics Marlborough."
-_FAC_TOWN_RE = re.compile(rf"[ \t]+(?:in[ \t]+)?(?P<town>{_WP})(?=[ \t]*(?:[,.;:)\n]|$))")
+_FAC_TOWN_RE = re.compile(rf"[ \t]+(?:in[ \t]+|[-–][ \t]+)?(?P<town>{_WP}(?:[ \t]{_WP}){{0,2}})(?=[ \t]*(?:[,.;:)\n]|$))")
 _FAC_COMMA_TOWN_RE = re.compile(rf",[ \t]{{0,2}}(?P<place>{_TITLE_CITY})(?=[ \t]*(?:[.;)\n]|$))")
 _FAC_RUN = (rf"(?P<run>(?:(?:St|Mt|Ft)\.|{_FAC_WORD}(?![\w]))(?:(?:[ \t]+(?:of|the|and|&|at|on|de|la|for)){{0,2}}"
             rf"[ \t]+(?:(?:St|Mt|Ft)\.|{_FAC_WORD}(?![\w]))){{0,6}}(?:[ \t]*,[ \t]*(?:LLC|Inc\.?|PC|PLLC))?)"
@@ -474,12 +529,49 @@ _FAC_RUN = (rf"(?P<run>(?:(?:St|Mt|Ft)\.|{_FAC_WORD}(?![\w]))(?:(?:[ \t]+(?:of|t
 _FAC_LABEL_RE = re.compile(rf"{_ci(lx.FACILITY_LABELS)}(?:[ \t]*(?:name|#))?[ \t]*(?::|[ \t]-|\.{{2,}}:?)[ \t]*"
                            rf"{_FAC_RUN}")
 _FAC_CUE_RE = re.compile(rf"{_ci(lx.FACILITY_CUES)}[ \t]+(?:the[ \t]+|an?[ \t]+)?{_FAC_RUN}")
+# "return to the Sutter Roseville emergency department", "via the Conway Regional ED"
+_FAC_ED_RE = re.compile(rf"{_ci(('the', 'at', 'to', 'from', 'via'))}[ \t]+(?:the[ \t]+|THE[ \t]+)?{_FAC_RUN}(?=[ \t]+"
+                        r"(?:ED|ER|(?i:emergency[ \t]+(?:department|room|dept\.?)))(?![\w]))")
+# Words that may lead a facility's name though they lead no person's: "North Shore", "Bay Pines".
+_PLACE_LEAD_WORDS = frozenset({"North", "South", "East", "West", "Northeast", "Northwest", "Southeast", "Southwest",
+                               "Central", "Bay", "New", "Mount", "Good", "Lake", "Valley", "Upper", "Lower"})
+# "St. Agnes" without 's: a facility after a word that leads to a place, on a line of its own or
+# before a hospital area ("St. Agnes Main OR", "St. Agnes ED"); not a street ("St. Agnes Rd": an address).
+_SAINT_PLACE_RE = re.compile(r"(?<![\w'’-])(?P<saint>(?:St\.|ST\.|Saint|SAINT)[ \t]+[A-Z][a-z]{2,20}(?:[ \t]+[A-Z][a-z]{2,20})?)"
+                             r"(?![\w'’-])(?![ \t]+(?:[A-Z][a-z]*[ \t]+)?(?:Rd|Road|St|Street|Ave|Avenue|Blvd|Dr|Drive|Ln|Lane|"
+                             r"Way|Pl|Ct|Ter|Pkwy|Hwy)\b)(?![ \t]+(?i:wort|fire|dance|day|eve)\b)"
+                             r"(?P<area>(?=[ \t]+(?:Main[ \t]+OR|OR|ED|ER|ICU|Emergency|EMERGENCY|Campus|campus|"
+                             r"emergency|Hospital|HOSPITAL|Medical|Regional|[A-Z][a-z]+[ \t]+Campus)\b))?")
+_STATE_BEFORE_RE = re.compile(rf",[ \t]{{1,2}}(?:{_STATE_CODES}|{_STATE_NAMES})(?![\w-])")
+# A run of capitalized words before a facility named in lowercase: "Brookdale Pleasant Prairie assisted living".
+_FAC_NOUN_RE = re.compile(rf"(?<![\w'’-])(?P<run>{_WP}(?:[ \t]{_WP}){{0,3}})[ \t]+(?:assisted[ \t]+living|nursing[ \t]+home|"
+                          r"skilled[ \t]+nursing(?:[ \t]+facility)?|rehab(?:ilitation)?[ \t]+(?:center|facility|hospital)|"
+                          r"memory[ \t]+care|group[ \t]+home|(?:wound|urgent|walk-in)[ \t]+(?:care|clinic)|dialysis[ \t]+"
+                          r"(?:center|unit|clinic)|office|branch|location|campus|shelter)(?![\w'’-])")
+_THE_FACILITY_RE = re.compile(rf"(?<![\w'’-])(?:at|to|in|from|into)[ \t]+(?P<the>The[ \t]+(?P<run>{_WP}(?:[ \t]{_WP}){{0,2}}))"
+                              r"(?![\w'’-])")
+# A hospital's initials ending as most do (BIDMC, CPMC, UPMC, MGH, TGH), after a word that leads to a place.
+_ACRONYM_FACILITY_RE = re.compile(r"(?<![\w'’-])(?:[A-Z]{2,4}MC|[A-Z]{1,2}GH)(?![\w'’-])")
+_NOT_FACILITY_ACRONYMS = frozenset({"HGH", "RHGH", "PGH"})
+_FAC_CITY_RE = re.compile(rf"[ \t]+(?:{_alt(lx.us_cities())})(?![\w'’-])")
+# A town's police, sheriff, fire or EMS service: "brought by Oakland PD", "(Hamilton County EMS Medic 12)".
+_AGENCY_RE = re.compile(rf"(?<![\w'’-])(?P<town>{_TITLE_CITY})[ \t]+(?:PD|P\.D\.|Police[ \t]+Department|Police[ \t]+Dept\.?|"
+                        r"Police|Sheriff['’]s[ \t]+(?:Office|Department)|Sheriff|Fire[ \t]+Department|Fire[ \t]+Dept\.?|"
+                        r"Fire[ \t]+Rescue|Fire|EMS|Ambulance)(?![\w-])")
+
+
+def _not_agency(m: re.Match[str]) -> bool:
+    words = m["town"].split()
+    return any(w in lx.NOT_NAME or _service(w) or w.endswith(("ed", "ing", "ly")) for w in words[:1]) or \
+        all(w in ("County", "City") for w in words)
+
+
 _FAC_CONNECTORS = frozenset({"of", "for", "the", "and", "&", "at", "on", "de", "la"})
 _FAC_KEY_WORDS = frozenset(w for k in lx.FACILITY_KEYWORDS + lx.WEAK_FACILITY_KEYWORDS + lx.FACILITY_TAIL_WORDS
                            for w in k.split())
 
-_LINE_START = re.compile(r"(?:^|\n)[ \t]*$")
-_PLACE_CUE = re.compile(r"(?:\b(?i:at|to|from|via|by|in|into|through)|[:@>])[ \t]*$")
+_LINE_START = re.compile(r"(?:(?:^|\n)[ \t]*|[ \t]{3})$")  # a line of its own, or a column of a form
+_PLACE_CUE = re.compile(r"(?:\b(?i:at|to|from|via|by|in|into|through)(?:[ \t]+(?i:the))?|[:@>])[ \t]*$")
 
 
 def _service(word: str) -> bool:
@@ -499,6 +591,9 @@ def _facility_run(text: str, m: re.Match[str], anatomy: bool, cue: bool) -> PhiS
         return None
     while words and (words[-1][2] in _FAC_CONNECTORS or (words[-1][2] in lx.NOT_NAME and
                                                           words[-1][2] not in _FAC_KEY_WORDS)):
+        if len(words) > 1 and words[-1][2].title() in ("North", "South", "East", "West") and \
+                words[-2][2] not in lx.NOT_NAME and not _service(words[-2][2]):
+            break  # "Mercy West", "Baptist East"
         words.pop()
     named = [w for _, _, w in words if w not in _FAC_CONNECTORS and not _service(w) and w not in _FAC_KEY_WORDS]
     if any(w in lx.NOT_FACILITY_WORDS for _, _, w in words):
@@ -515,8 +610,8 @@ def _facility_run(text: str, m: re.Match[str], anatomy: bool, cue: bool) -> PhiS
     return PhiSpan(words[0][0], end, "facility")
 
 
-def facility_spans(text: str) -> list[PhiSpan]:
-    spans = []
+def facility_spans(text: str, protected: list[tuple[int, int]] | None = None) -> list[PhiSpan]:
+    spans, cores = [], []
     for m in itertools.chain(_FACILITY_RE.finditer(text), _WEAK_FACILITY_RE.finditer(text)):
         start, end = m.start(), m.end()
         words = m["pre"].split() if m["pre"] else []
@@ -526,6 +621,9 @@ def facility_spans(text: str) -> list[PhiSpan]:
                 start = text.index(w, start) + len(w)
             words = words[cut + 1:]
         while words and (words[0] in lx.NOT_NAME or words[0].lower() in ("of", "for", "the", "and", "at", "on")):
+            if words[0].title() in _PLACE_LEAD_WORDS and len(words) > 1 and not _service(words[1]) and \
+                    words[1] not in _FAC_KEY_WORDS:
+                break  # "North Shore Medical Center", "Bay Pines VA", "New England Baptist Hospital"
             start = text.index(words[0], start) + len(words[0])
             words.pop(0)
         named = [w for w in words if not _service(w) and w.lower() not in _FAC_CONNECTORS]
@@ -537,35 +635,79 @@ def facility_spans(text: str) -> list[PhiSpan]:
                                         or _LINE_START.search(text, max(0, start - 30), start)):
             continue  # "Riverbend Imaging" after "to", a label, or on a line of its own; not in a sentence
         town = _FAC_TOWN_RE.match(text, end)
-        if town and not (town["town"] in lx.NOT_NAME or _service(town["town"]) or town["town"] in lx.US_STATES.values()
-                         or town["town"] in lx.COUNTRIES_AND_REGIONS or town["town"] in lx.first_names()):
+        if town and not any(w in lx.NOT_NAME or _service(w) or w in lx.US_STATES.values() or w in lx.COUNTRIES_AND_REGIONS
+                            or w in lx.first_names() or w in lx.NOT_FACILITY_WORDS for w in town["town"].split()):
             end = town.end("town")
         spans.append(PhiSpan(start, end, "facility"))
-    for regex in (_KNOWN_FACILITY_RE, _PHARMACY_RE, _SAINT_RE):
-        spans += (PhiSpan(m.start(), m.end(), "facility") for m in regex.finditer(text))
-    for regex, anatomy_check in ((_FAC_LABEL_RE, True), (_FAC_CUE_RE, False)):
+        # its name without the keyword, to find again: "Mercy West" of "MERCY WEST HOSPITAL", "Lahey" of
+        # "Lahey Hospital & Medical Center"
+        if named and words and named[0] == words[0] and not m["post"] and \
+                not all(w in _FAC_KEY_WORDS or w.title() in _FAC_KEY_WORDS for w in named):
+            cores.append(" ".join(words))
+    for regex in (_KNOWN_FACILITY_RE, _PHARMACY_RE, _SAINT_RE, _AGENCY_RE, _SYSTEM_CITY_RE):
+        spans += (PhiSpan(m.start(), m.end(), "facility") for m in regex.finditer(text)
+                  if not (regex is _AGENCY_RE and _not_agency(m)))
+    for m in _FAC_NOUN_RE.finditer(text):  # "from Brookdale Pleasant Prairie assisted living", "Lincare Norfolk office"
+        if not (_PLACE_CUE.search(text, max(0, m.start() - 30), m.start()) or
+                _LINE_START.search(text, max(0, m.start() - 30), m.start())):
+            continue
+        words = m["run"].split()
+        if words[0] in lx.NOT_NAME or any(_service(w) or w in lx.NOT_FACILITY_WORDS for w in words) or \
+                all(w in lx.AMBIGUOUS_FIRST_NAMES for w in words) or (len(words) == 1 and words[0].isupper()):
+            continue  # "Heart Failure office", "Parkinson clinic": services and eponyms
+        spans.append(PhiSpan(m.start(), m.end("run"), "facility"))
+    for m in _THE_FACILITY_RE.finditer(text):  # "a bed at The Miriam": "The" capitalized inside a sentence
+        words = m["run"].split()
+        if not any(w in lx.NOT_NAME or _service(w) or w in lx.NOT_FACILITY_WORDS or w in lx.US_STATES.values() or
+                   w in lx.COUNTRIES_AND_REGIONS for w in words):
+            spans.append(PhiSpan(m.start("the"), m.end(), "facility"))
+    for m in _ACRONYM_FACILITY_RE.finditer(text):  # "records from MGH", "evaluation at CPMC"
+        if m.group() not in _NOT_FACILITY_ACRONYMS and _PLACE_CUE.search(text, max(0, m.start() - 30), m.start()):
+            spans.append(PhiSpan(m.start(), m.end(), "facility"))
+    cities = set(lx.us_cities())
+    for m in _SAINT_PLACE_RE.finditer(text):  # "at St. Agnes", "St. Agnes Main OR"; not "St. Louis, Missouri"
+        if re.sub(r"^(?:ST|Saint|SAINT)\.?", "St.", m["saint"]) in cities or \
+                _STATE_BEFORE_RE.match(text, m.end("saint")):
+            continue
+        if _PLACE_CUE.search(text, max(0, m.start() - 30), m.start()) or _LINE_START.search(
+                text, max(0, m.start() - 30), m.start()) or m["area"] or text[max(0, m.start() - 2):m.start()] == "- ":
+            spans.append(PhiSpan(m.start(), m.end("saint"), "facility"))
+    for regex, anatomy_check in ((_FAC_LABEL_RE, True), (_FAC_CUE_RE, False), (_FAC_ED_RE, False)):
         for m in regex.finditer(text):
             if m.start() and _in_word(text[m.start() - 1]):
                 continue
+            if regex is _FAC_LABEL_RE and "-" in text[m.start():m.start("run")] and \
+                    text[m.start():m.start("run")].isupper():
+                continue  # "DEVICE CLINIC - PACEMAKER INTERROGATION": a heading, not a label
             label = text[m.start():m.start("run")].strip().lower()
             span = _facility_run(text, m, anatomy_check and label.startswith(("location", "site", "service loc",
                                                                                 "performing loc", "ordering loc",
-                                                                                "collection")), not anatomy_check)
+                                                                                "collection")),
+                                 regex is _FAC_CUE_RE)
             if span:
                 spans.append(span)
+    for i, s in enumerate(spans):  # "Kaiser Vallejo", "Concentra Eastlake": a facility's town after it
+        c = _FAC_CITY_RE.match(text, s.end)
+        if c:
+            spans[i] = PhiSpan(s.start, c.end(), "facility")
     towns = []
     for s in spans:  # "Parkview Regional Medical Center, Fort Wayne.", "Giant Eagle Pharmacy #6403, Stow"
         m = _FAC_COMMA_TOWN_RE.match(text, s.end)
         end = m and _place(m, text)
         if end:
             towns.append(PhiSpan(m.start("place"), end, "location"))
-    return spans + towns + _repeat(text, spans, "facility")
+    repeats = _repeat(text, spans, "facility", extra=cores, any_case=True)
+    return spans + towns + (_outside(repeats, protected) if protected is not None else repeats)
 
 
-def _repeat(text: str, spans: list[PhiSpan], kind: str) -> list[PhiSpan]:
-    """Every other mention of a name of `kind` found once: "admitted to St. Luke's ... St. Luke's ED"."""
-    values = {text[s.start:s.end] for s in spans}
+def _repeat(text: str, spans: list[PhiSpan], kind: str, extra: list[str] = (), any_case: bool = False) -> list[PhiSpan]:
+    """Every other mention of a name of `kind` found once: "admitted to St. Luke's ... St. Luke's ED"
+    (any_case: in capitals or title case too, "MERCY WEST HOSPITAL ... Mercy West")."""
+    values = {text[s.start:s.end] for s in spans} | {v for v in extra if v.title() not in lx.AMBIGUOUS_FIRST_NAMES}
     values = {v for v in values if len(v) >= 4 and v.strip(".") not in lx.NOT_NAME}
+    if any_case:
+        values |= {v.upper() for v in values} | {" ".join(w[:1] + w[1:].lower() for w in v.split(" ")) for v in values
+                                                  if v.isupper()}
     if not values:
         return []
     pattern = re.compile(rf"(?<![\w'’-]){_alt(values)}(?![\w'’-])")
@@ -573,7 +715,7 @@ def _repeat(text: str, spans: list[PhiSpan], kind: str) -> list[PhiSpan]:
 
 
 # ----------------------------------------------------------------------------- names
-_TITLE_RE = re.compile(rf"(?<![\w'’-]){_alt(lx.TITLES)}\.?[ \t]{{1,2}}(?P<n>{_RUN})")
+_TITLE_RE = re.compile(rf"(?<![\w'’-])(?:{_alt(lx.TITLES)}\.?|(?<!\d )(?<!\d)Fr\.)[ \t]{{1,2}}(?P<n>{_RUN})")
 _CRED_RE = re.compile(rf"{_NO_WORD_BEFORE}(?P<n>{_RUN})(?:,[ \t]{{0,2}}(?:{_alt(lx.STRONG_CREDENTIALS)}|"
                       rf"{_alt(lx.WEAK_CREDENTIALS)})|[ \t]{{1,2}}{_alt(lx.STRONG_CREDENTIALS)})(?![\w-])")
 _PAREN_CRED_RE = re.compile(rf"{_NO_WORD_BEFORE}(?P<n>{_RUN})[ \t]{{0,2}}\({_alt(lx.PAREN_CREDENTIALS)}\)")
@@ -607,7 +749,11 @@ _COLON_LABELS = ("patient", "patient name", "pt name", "pt", "name", "full name"
                  "dietitian", "counselor", "midwife", "chaplain", "coordinator", "study coordinator",
                  "contact person", "contact name", "legal guardian", "husband", "wife", "partner", "grandmother",
                  "grandfather", "sister", "brother", "family contact", "last name", "first name",
-                 "surname", "given name", "covering", "covering physician", "on call", "on-call")
+                 "surname", "given name", "covering", "covering physician", "on call", "on-call", "member",
+                 "member name", "insured name", "beneficiary", "enrollee", "decedent", "deceased", "proband",
+                 "employee", "employee name", "crew", "prescriber", "referring MD", "ordering MD", "attending MD",
+                 "primary MD", "referring dr", "pcp name", "resident name", "student name", "child", "infant",
+                 "baby", "mother name", "patient/caller")
 _PHRASE_LABELS = ("seen by", "seen with", "evaluated by", "examined by", "discussed with", "spoke with", "spoke to",
                   "talked with", "talked to", "signed by", "dictated by", "reviewed by", "accompanied by",
                   "referred by", "referring", "covering for", "message from", "message to", "reply from",
@@ -623,13 +769,22 @@ _PHRASE_LABELS = ("seen by", "seen with", "evaluated by", "examined by", "discus
                   "stepsister", "stepbrother", "half-sister", "half-brother", "ex-husband", "ex-wife", "mom",
                   "dad", "spouse", "companion", "significant other", "godmother", "godfather", "coworker",
                   "co-worker", "landlord", "caseworker", "case worker", "report called to", "report given to",
-                  "handed off to", "signed out to", "co-signed by", "cosigned by", "attested by")
+                  "handed off to", "signed out to", "co-signed by", "cosigned by", "attested by",
+                  "prefers to be called", "prefers to go by", "goes by", "known as", "coordinator")
 # Two patterns, each starting with its plain words (see _ci); the word boundary is checked after.
-_LABEL_RES = (re.compile(rf"{_ci(_COLON_LABELS)}(?:[ \t]*[:(#]|[ \t]+-|\.{{2,}}:?)[ \t]*(?P<n>{_RUN})"),
+_LABEL_RES = (re.compile(rf"{_ci(_COLON_LABELS)}(?:[ \t]*\([^()\n]{{1,40}}\)(?=[ \t]*[:#]))?(?:[ \t]*[:(#]|[ \t]+-|"
+                         rf"\.{{2,}}:?)[ \t]*(?P<n>{_RUN})"),
               re.compile(rf"{_ci(_PHRASE_LABELS)}(?![\w'’-]),?[ \t]*(?:\n[ \t]*){{0,2}}(?P<n>{_RUN})"))
 _NOT_AFTER_NAME_LABEL = frozenset({"drug", "brand", "generic", "trade", "medication", "product", "file", "user",
                                    "test", "procedure", "study", "device", "company", "street", "facility", "hospital",
                                    "program", "plan", "practice", "clinic", "pharmacy", "exam", "document", "code"})
+# A name before an age and sex: "Pt Wiremu Tane Parata, 58M", "Jaylen Okoro-Whitfield, 15M", "Nguyen Van
+# Long, 93, recently arrived" (that age, over 89, is PHI too).
+_AGE_SEX_RE = re.compile(rf"{_NO_WORD_BEFORE}(?P<n>{_W}(?:[ \t]{{1,2}}(?:{_W}|{_PARTICLE}|[A-Z]\.)){{1,3}}),[ \t]{{1,2}}\(?"
+                         r"(?:(?P<age>\d{1,3})[ \t]?(?:[MF]|yo|y/o|y\.o\.|yr|yrs|years?|-year-old)(?![\w/])|"
+                         r"(?P<old>9\d|1[0-2]\d)(?=\)?,))")
+# "Subject initials: R.T.W.", "Pt initials JQ"
+_INITIALS_RE = re.compile(r"(?i:initials)[ \t]*[:#]?[ \t]*(?P<n>[A-Z]\.?[A-Z]\.?(?:[A-Z]\.?){0,2})(?![\w])")
 _IS_A_RE = re.compile(rf"{_NO_WORD_BEFORE}(?P<n>{_W}(?:[ \t]{_W})?)(?=[ \t]+(?:is|was)[ \t]+an?[ \t]+"
                       r"(?:\d{1,3}(?![\d.])|ninety|one hundred|(?:very[ \t]+)?pleasant|(?:previously[ \t]+)?healthy))")
 _CHAIN_RE = re.compile(rf"{_NO_WORD_BEFORE}(?:{_W}|{_U})(?!\w)(?:(?:,[ \t]?|[ \t]{{1,2}})(?:{_W}(?!\w)|{_U}(?!\w)|"
@@ -754,11 +909,12 @@ def _propagate(text: str, spans: list[PhiSpan]) -> Iterator[PhiSpan]:
     words = set()
     for span in spans:
         for _, _, word in _tokens(text, span.start, span.end):
-            if len(word) >= 3 and _is_name_word(word, strict=True) and word.title() not in lx.AMBIGUOUS_FIRST_NAMES:
+            if len(word) >= 3 and _is_name_word(word, strict=True) and word.title() not in lx.AMBIGUOUS_FIRST_NAMES \
+                    and word.title() not in lx.SERVICE_WORDS and word.title() not in _FAC_KEY_WORDS:
                 words.update({word, word.upper(), word.title()})
     if not words:
         return
-    pattern = re.compile(rf"(?<![\w'’-]){_alt(words)}(?![\w'’-])")
+    pattern = re.compile(rf"(?<![\w'’-]){_alt(words)}(?![\w'’-])(?:[ \t][A-Z]\.(?![\w]))?")
     for m in pattern.finditer(text):
         yield PhiSpan(m.start(), m.end(), "name")
 
@@ -774,6 +930,8 @@ def name_spans(text: str, protected: list[tuple[int, int]] | None = None) -> lis
             kept.append(tok)
         while kept and (kept[-1][2].islower() or len(kept[-1][2].rstrip(".")) == 1 and len(kept) > 1):
             kept.pop()
+        if len(kept) == 1 and kept[0][2].isupper() and len(kept[0][2]) <= 3:
+            continue  # "DR MRI" (a pacing mode), "Deputy ME": an abbreviation, not a surname
         if kept:
             spans.append(PhiSpan(kept[0][0], kept[-1][1], "name"))
     for regex in (_CRED_RE, _IS_A_RE):
@@ -794,6 +952,14 @@ def name_spans(text: str, protected: list[tuple[int, int]] | None = None) -> lis
                 r"(?i:first|last|given|surname)(?:[ \t]+name)?[ \t]*:", text[max(0, m.start() - 80):m.start()]):
             continue
         spans.append(PhiSpan(m.start("n"), m.end("n"), "name"))
+    for m in _AGE_SEX_RE.finditer(text):
+        span = _run_span(text, m)
+        if span and len([t for t in _tokens(text, span.start, span.end) if _is_name_word(t[2], strict=True)]) >= 2:
+            spans.append(span)
+            if m["old"] or 90 <= int(m["age"]) <= 129:
+                g = "old" if m["old"] else "age"
+                spans.append(PhiSpan(m.start(g), m.end(g), "age"))
+    spans += (PhiSpan(m.start("n"), m.end("n"), "name") for m in _INITIALS_RE.finditer(text))
     spans += _label_spans(text)
     spans += _first_name_spans(text)
     if protected is None:
@@ -823,6 +989,9 @@ _TOWN_AFTER_ADDRESS_RE = re.compile(rf",[ \t]{{0,2}}(?P<place>{_TITLE_CITY})(?:,
                                     rf"(?![\w-]))")
 
 
+_ZIP_AFTER_ADDRESS_RE = re.compile(rf",?[ \t]{{1,2}}(?P<zip>{_ZIP})(?![\d-])")
+
+
 def place_spans(text: str, spans: list[PhiSpan], protected: list[tuple[int, int]]) -> list[PhiSpan]:
     """Towns after the addresses found, then every other mention of a town found ("from Duluth ...
     Duluth, MN"), but not inside an eponym ("Austin Flint murmur")."""
@@ -838,8 +1007,221 @@ def place_spans(text: str, spans: list[PhiSpan], protected: list[tuple[int, int]
             found.append(PhiSpan(m.start("place"), end, "location"))
             if m["zip"] and end == m.end("place"):
                 found.append(PhiSpan(m.start("zip"), m.end("zip"), "zip"))
+    for s in spans:  # "45 Oaklawn Ave, 02920"
+        if s.kind == "address" and (z := _ZIP_AFTER_ADDRESS_RE.match(text, s.end)):
+            found.append(PhiSpan(z.start("zip"), z.end("zip"), "zip"))
     towns = [s for s in spans + found if s.kind == "location"]
     return found + _outside(_repeat(text, towns, "location"), protected)
+
+
+# ----------------------------------------------------------------------------- structured exports
+# HL7 v2 segments: the fields that hold PHI, by segment and field number (MSH counts its "|" as field 1).
+# "xcn": a person given as id^family^given^middle; "xad": an address street^other^city^state^zip.
+_HL7_FIELDS: dict[str, dict[int, str]] = {
+    "MSH": {4: "facility", 6: "facility", 7: "date"},
+    "EVN": {2: "date", 6: "date"},
+    "PID": {2: "mrn", 3: "mrn", 4: "mrn", 5: "name", 6: "name", 7: "date", 9: "name", 11: "xad", 12: "location",
+            13: "phone", 14: "phone", 18: "id", 19: "ssn", 20: "id", 21: "id", 23: "location", 29: "date"},
+    "MRG": {1: "mrn", 2: "mrn", 3: "id", 5: "id", 7: "name"},
+    "PD1": {3: "facility", 4: "xcn"},
+    "NK1": {2: "name", 4: "xad", 5: "phone", 6: "phone", 30: "name", 31: "phone", 32: "xad"},
+    "PV1": {7: "xcn", 8: "xcn", 9: "xcn", 17: "xcn", 19: "id", 39: "facility", 44: "date", 45: "date", 50: "id"},
+    "GT1": {2: "id", 3: "name", 5: "xad", 6: "phone", 7: "phone", 8: "date", 12: "ssn"},
+    "IN1": {8: "id", 16: "name", 18: "date", 19: "xad", 36: "id", 49: "id"},
+    "ORC": {2: "id", 3: "id", 9: "date", 10: "xcn", 11: "xcn", 12: "xcn", 15: "date"},
+    "OBR": {2: "id", 3: "id", 6: "date", 7: "date", 8: "date", 14: "date", 16: "xcn", 22: "date", 32: "xcn",
+            33: "xcn", 34: "xcn"},
+    "OBX": {14: "date", 16: "xcn", 19: "date"},
+    "TXA": {4: "date", 5: "xcn", 6: "date", 7: "date", 9: "xcn", 10: "xcn", 11: "xcn", 12: "id"},
+}
+_HL7_SEGMENT_RE = re.compile(r"(?m)^(?P<seg>[A-Z][A-Z0-9]{2})\|(?P<body>[^\n]*)")
+_HL7_XAD_KINDS = ("address", "address", "location", None, "zip")
+
+
+def _hl7_parts(body: str, offset: int, sep: str) -> Iterator[tuple[int, int, str]]:
+    pos = 0
+    for part in body.split(sep):
+        yield offset + pos, offset + pos + len(part), part
+        pos += len(part) + 1
+
+
+def hl7_spans(text: str) -> list[PhiSpan]:
+    """The PHI fields of HL7 v2 segments (PID-5 the name, PID-7 the birth date, PV1-7 the attending ...)."""
+    spans = []
+    if "|" not in text:
+        return spans
+    for m in _HL7_SEGMENT_RE.finditer(text):
+        fields = _HL7_FIELDS.get(m["seg"])
+        if not fields:
+            continue
+        first = 2 if m["seg"] == "MSH" else 1
+        for i, (start, end, field) in enumerate(_hl7_parts(m["body"], m.start("body"), "|")):
+            kind = fields.get(i + first)
+            if not kind or not field.strip():
+                continue
+            for r_start, _, rep in _hl7_parts(field, start, "~"):
+                comps = list(_hl7_parts(rep, r_start, "^"))
+                if kind in ("xcn", "xad"):
+                    kinds = (("id", "name", "name", "name") if kind == "xcn" else _HL7_XAD_KINDS)
+                    for (c_start, c_end, comp), k in zip(comps, kinds):
+                        if k and comp.strip() and (k != "id" or any(ch.isdigit() for ch in comp)):
+                            spans.append(PhiSpan(c_start, c_end, k))
+                elif kind in ("mrn", "id", "facility", "ssn", "phone", "date"):
+                    # the value, not its assigning authority or type code: RMC0074419^^^RMC^MR
+                    c_start, c_end, comp = comps[0]
+                    if comp.strip() and (kind == "facility" or any(ch.isdigit() for ch in comp)):
+                        spans.append(PhiSpan(c_start, c_end, kind))
+                else:  # names and places: every component but a degree or a code
+                    spans += (PhiSpan(c_start, c_end, kind) for c_start, c_end, comp in comps[:4]
+                              if comp.strip() and not any(ch.isdigit() for ch in comp))
+    return spans
+
+
+# Tables (CSV, tab-separated, or columns aligned with spaces) whose header names the columns: the
+# cells under a PHI column, when they have the shape of its kind.
+_TABLE_SPLIT = re.compile(r"[ \t]{2,}|\t")
+_HEADER_CELL = re.compile(r"[A-Za-z][A-Za-z0-9 _#/.()-]{0,40}")
+_COLUMN_KINDS = (
+    (("code", "icd", "cpt", "dx", "sex", "gender", "race", "state", "status", "result", "value", "unit", "type",
+      "qty", "dose", "room", "rm", "bed", "ward", "floor", "lang", "count", "score", "amount", "charge", "balance",
+      "flag", "class"), None),
+    (("ssn", "social"), "ssn"), (("email", "e_mail"), "email"),
+    (("phone", "tel", "fax", "cell", "mobile", "pager"), "phone"), (("zip", "postal"), "zip"),
+    (("city", "town", "county", "municipality"), "location"), (("address", "street", "addr"), "address"),
+    (("dob", "birth", "date", "admit", "discharge", "dos", "dod", "_dt", "dt_"), "date"),
+    (("name",), "name"),
+    (("mrn", "mr#", "mr_no", "medical_record", "med_rec", "chart", "patient_id", "pat_id", "pt_id", "unit_no"), "mrn"),
+    (("account", "acct", "member", "policy", "subscriber", "encounter", "csn", "claim", "fin", "npi", "_id", "id_",
+      "number", "_no", "#"), "id"),
+    (("name", "last", "first", "patient", "pcp", "provider", "physician", "attending", "doctor", "surgeon", "nurse",
+      "guarantor", "contact", "md", "prescriber", "referring"), "name"),
+    (("age",), "age"),
+)
+_CELL_SHAPES = {
+    "ssn": re.compile(r"\d{3}-?\d{2}-?\d{4}"), "email": re.compile(r"\S+@\S+"),
+    "phone": re.compile(r"[+(]?\d[\d ().-]{5,18}\d(?:[ \t]*x\d{1,5})?"), "zip": re.compile(r"\d{5}(?:-\d{4})?"),
+    "location": re.compile(rf"{_TITLE_CITY}|{_U}(?:[ \t]{_U}){{0,2}}"),
+    "address": re.compile(r"(?=.{0,60}\d)(?=.{0,60}[A-Za-z])[A-Za-z0-9 .,#'-]{3,60}"),
+    "date": re.compile(r"\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?|(?:19|20)\d{6}(?:\d{2,6})?"),
+    "mrn": re.compile(r"(?=[A-Za-z0-9-]{0,24}\d)[A-Za-z0-9][A-Za-z0-9-]{2,24}"),
+    "id": re.compile(r"(?=[A-Za-z0-9-]{0,24}\d)[A-Za-z0-9][A-Za-z0-9-]{2,24}"),
+    "name": re.compile(rf"(?:{_W}|{_U})(?:,?[ \t](?:{_W}|{_U}|[A-Z]\.?)){{0,3}}"),
+    "age": re.compile(r"(?:9\d|1[0-2]\d)(?:[ \t]?(?:y|yo|yrs?|Y))?"),
+}
+
+
+def _column_kind(header: str) -> str | None:
+    key = "_" + re.sub(r"[^a-z0-9#]+", "_", header.lower()).strip("_") + "_"
+    for words, kind in _COLUMN_KINDS:
+        if any(w in key if not w.isalpha() else re.search(rf"(?<![a-z]){w}(?![a-z])", key) for w in words):
+            return kind
+    return None
+
+
+def _cells(line: str, start: int, delim: str | None) -> list[tuple[int, int, str]]:
+    if delim:
+        return [(a, b, line[a - start:b - start]) for a, b, _ in _hl7_parts(line, start, delim)]
+    cells, pos = [], 0
+    for m in _TABLE_SPLIT.finditer(line):
+        cells.append((start + pos, start + m.start(), line[pos:m.start()]))
+        pos = m.end()
+    cells.append((start + pos, start + len(line), line[pos:]))
+    return [c for c in cells if c[2]]
+
+
+def table_spans(text: str) -> list[PhiSpan]:
+    spans: list[PhiSpan] = []
+    lines, pos = [], 0
+    for line in text.split("\n"):
+        lines.append((pos, line))
+        pos += len(line) + 1
+    i = 0
+    while i < len(lines):
+        start, line = lines[i]
+        i += 1
+        delim = "," if line.count(",") >= 2 else "\t" if line.count("\t") >= 2 else None
+        header = _cells(line, start, delim) if line.count(",") <= 60 and line.count("\t") <= 60 and len(line) < 2000 else []
+        if len(header) < 3 or len(header) > 60 or not all(_HEADER_CELL.fullmatch(c[2].strip()) for c in header):
+            continue
+        kinds = [_column_kind(c[2].strip()) for c in header]
+        if sum(k is not None for k in kinds) < max(2, len(kinds) / 2) or any(len(c[2].split()) > 3 for c in header):
+            continue  # a header names its columns in a word or three, most of them PHI here
+        while i < len(lines) and lines[i][1].strip():
+            r_start, row = lines[i]
+            if delim:
+                cells = _cells(row, r_start, delim)
+                if len(cells) != len(header):
+                    break
+                pairs = zip(cells, kinds)
+            else:  # aligned columns: each word goes to the column whose header starts at or before it
+                col_starts = [c[0] - start for c in header]
+                grouped: list[list] = []  # [column, start, end] of the words of one cell
+                for w in re.finditer(r"\S+", row):
+                    col = max((j for j, cs in enumerate(col_starts) if cs <= w.start() + 2), default=0)
+                    if grouped and grouped[-1][0] == col:
+                        grouped[-1][2] = w.end()
+                    else:
+                        grouped.append([col, w.start(), w.end()])
+                pairs = [((r_start + a, r_start + b, row[a:b]), kinds[col]) for col, a, b in grouped]
+            found = 0
+            for (a, b, cell), kind in pairs:
+                value = cell.strip()
+                if not kind or not value:
+                    continue
+                a += len(cell) - len(cell.lstrip())
+                if _CELL_SHAPES[kind].fullmatch(value) and not (kind in ("name", "location") and all(
+                        w.strip(",.") in lx.NOT_NAME for w in value.split())):
+                    spans.append(PhiSpan(a, a + len(value), kind))
+                    found += 1
+            if not found:
+                break
+            i += 1
+    return spans
+
+
+# Text of a scanned form, OCR'd with its letters spread out ("S S N :  3 1 2 - 4 4 - 9 0 1 7"): read
+# again with the runs closed up and the spaces squeezed, the spans mapped back.
+def _spread_runs(text: str) -> int:
+    """How many runs of five or more one-character words, one space apart, the text holds."""
+    runs = length = 0
+    last_end = -2
+    for tok in re.finditer(r"\S+", text):
+        if len(tok.group()) == 1:
+            length = length + 1 if length and tok.start() == last_end + 1 else 1
+        else:
+            length = 0
+        last_end = tok.end()
+        runs += length == 5
+    return runs
+
+
+def _closed_up(text: str) -> tuple[str, list[int]]:
+    """The text with spread-out runs closed up and runs of spaces squeezed; for each character kept,
+    its index in `text`."""
+    out, index = [], []
+    n = len(text)
+    i = 0
+    while i < n:
+        ch = text[i]
+        if ch == " ":
+            j = i
+            while j < n and text[j] == " ":
+                j += 1
+            prev_single = i >= 1 and not text[i - 1].isspace() and (i < 2 or text[i - 2].isspace())
+            next_single = j < n and not text[j].isspace() and (j + 1 >= n or text[j + 1].isspace())
+            if j - i == 1 and prev_single and next_single:
+                pass  # inside "3 1 2": drop the space
+            elif j < n and text[j] in ",:;.)" and (j + 1 >= n or text[j + 1].isspace()):
+                pass  # "GRABOWSKI ," and "Zip :" close up
+            else:
+                out.append(" ")
+                index.append(i)
+            i = j
+            continue
+        out.append(ch)
+        index.append(i)
+        i += 1
+    return "".join(out), index
 
 
 # ----------------------------------------------------------------------------- the de-identifier
@@ -852,9 +1234,18 @@ class RulesDeidentifier(Deidentifier):
     name = "rules"
 
     def find(self, text: str) -> list[PhiSpan]:
+        spans = self._find(text)
+        if _spread_runs(text) >= 2:
+            closed, index = _closed_up(text)
+            spans += (PhiSpan(index[s.start], index[s.end - 1] + 1, s.kind) for s in self._find(closed))
+        return spans
+
+    @staticmethod
+    def _find(text: str) -> list[PhiSpan]:
         spans = [span for rule in RULES for span in rule.spans(text)]
         protected = [m.span() for m in _EPONYM_RE.finditer(text)]
         spans += place_spans(text, spans, protected)
-        spans += facility_spans(text)
+        spans += facility_spans(text, protected)
         spans += name_spans(text, protected)
+        spans += hl7_spans(text) + table_spans(text)
         return spans
