@@ -146,6 +146,35 @@ class RunSection(Section):
     cache_dir: str | None = Field(None, description="Model cache; default ~/.cache/mediphi.")
 
 
+class TrackingSection(Section):
+    """Where the training stages (experts, align) log each phase's metrics: MLflow, from the driver.
+
+    Not part of any stage's fingerprint: pointing the metrics elsewhere never retrains a model."""
+
+    mlflow: bool = Field(True, description="Log one MLflow run per training phase (loss, lr, grad norm per "
+                                           "step; tokens/s, timings); a failure to log is a warning.")
+    uri: str | None = Field(
+        None, description="MLflow tracking URI: file:/path (a local store), http(s)://host:port (a tracking "
+                          "server), databricks, or a database URI (sqlite:///..., needs SQLAlchemy). "
+                          "None: file:<run_dir>/mlruns.")
+
+    URI_SCHEMES: ClassVar[tuple[str, ...]] = ("file", "http", "https", "databricks", "sqlite", "postgresql",
+                                              "mysql", "mssql")
+
+    @field_validator("uri")
+    @classmethod
+    def _known_scheme(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        v = v.strip()
+        scheme = v.split(":", 1)[0].split("+", 1)[0].lower()  # "databricks" alone is a URI too
+        if scheme not in cls.URI_SCHEMES or (scheme != "databricks" and ":" not in v):
+            raise ValueError("expected a tracking URI: file:/path/to/mlruns (a local folder), http(s)://host:port, "
+                             "databricks, or a database URI (sqlite:, postgresql:, mysql:, mssql:); or null for "
+                             "file:<run_dir>/mlruns")
+        return v
+
+
 class ClusterSection(Section):
     address: str | None = Field(
         None, description="Ray address ('auto': the cluster `ray start` runs here); None: RAY_ADDRESS, else "
@@ -592,6 +621,7 @@ STAGES = ("prepare", "pit", "experts", "merge", "synthesize", "align", "serve", 
 class RunConfig(Section):
     run: RunSection = Field(default_factory=RunSection)
     cluster: ClusterSection = Field(default_factory=ClusterSection)
+    tracking: TrackingSection = Field(default_factory=TrackingSection)
     model: ModelSection = Field(default_factory=ModelSection)
     prepare: PrepareSection = Field(default_factory=PrepareSection)
     pit: PitSection = Field(default_factory=PitSection)

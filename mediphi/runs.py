@@ -265,8 +265,7 @@ def _execute_locked(stage: StageDef, config: RunConfig, rd: RunDir, body: StageB
         "resumed": resumed,
         "versions": package_versions(),
     }
-    # The hash downstream stages pin: what this stage produced and from what, not when.
-    manifest["hash"] = _hash({k: manifest[k] for k in ("fingerprint", "counts", "outputs")})
+    manifest["hash"] = pinned_hash(manifest)
     write_json_atomic(out / MANIFEST, manifest)
     log.info("[%s] complete in %.1fs %s", stage.name, manifest["timings"]["total_s"],
              _counts_line(counts))
@@ -349,6 +348,17 @@ def write_manifest(run_dir: RunDir | str, stage: str, outputs: dict[str, Any],
     manifest = {"stage": stage, "status": "complete", "fingerprint": f"{note}:{_hash(outputs)}",
                 "counts": counts or {}, "metrics": {}, "outputs": outputs, "timings": {},
                 "versions": package_versions(), "note": note}
-    manifest["hash"] = _hash({k: manifest[k] for k in ("fingerprint", "counts", "outputs")})
+    manifest["hash"] = pinned_hash(manifest)
     write_json_atomic(out / MANIFEST, manifest)
     return manifest
+
+
+# Outputs that record where a stage reported, not what it produced (MLflow run ids differ on every
+# training): downstream stages do not rerun because of them.
+UNPINNED_OUTPUTS = ("tracking",)
+
+
+def pinned_hash(manifest: dict[str, Any]) -> str:
+    """The hash downstream stages pin: what this stage produced and from what, not when."""
+    outputs = {k: v for k, v in manifest["outputs"].items() if k not in UNPINNED_OUTPUTS}
+    return _hash({"fingerprint": manifest["fingerprint"], "counts": manifest["counts"], "outputs": outputs})

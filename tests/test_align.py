@@ -60,7 +60,9 @@ def upstream(tiny_config, tiny_llama, tmp_path):
     return {"merged": str(merged), "run_dir": run_dir}
 
 
-def test_align_sft_then_dpo_on_two_workers(ray_session, tiny_config, upstream):
+def test_align_sft_then_dpo_on_two_workers(ray_session, tiny_config, upstream, monkeypatch):
+    from mlflow.tracking import MlflowClient
+
     import mediphi.align as align
     from mediphi.models import load_tokenizer
     from mediphi.runs import RunDir
@@ -105,6 +107,23 @@ def test_align_sft_then_dpo_on_two_workers(ray_session, tiny_config, upstream):
     card = json.loads((Path(aligned_dir) / "mediphi.json").read_text())
     assert card["start_model"] == sft_dir and card["start_lineage"]["start_model"] == upstream["merged"]
 
+    # Each phase is one MLflow run (the experts' schema): the loss of each logged optimizer step.
+    record = manifest["outputs"]["tracking"]
+    assert record["mlflow_uri"] == (run_dir.root / "mlruns").as_uri() and sorted(record["runs"]) == ["dpo", "sft"]
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3 reads a file store only with this
+    client = MlflowClient(record["mlflow_uri"])
+    experiment = client.get_experiment_by_name(config.run.name).experiment_id
+    for phase, m in (("sft", sft), ("dpo", dpo)):
+        run = client.get_run(record["runs"][phase])
+        assert run.info.run_name == f"align/{phase}" and run.info.status == "FINISHED"
+        assert (run.data.tags["stage"], run.data.tags["phase"]) == ("align", phase)
+        assert run.data.tags["model_path"] == (sft_dir if phase == "sft" else aligned_dir)
+        history = sorted(client.get_metric_history(run.info.run_id, "loss"), key=lambda h: h.step)
+        assert [(h.step, h.value) for h in history] == list(zip(m["log_steps"], m["losses"]))
+        assert m["log_steps"] == [1, 2] and len(client.get_metric_history(run.info.run_id, "lr")) == 2
+        assert run.data.metrics["final_loss"] == m["loss_last"] and run.data.metrics["setup_s"] > 0
+    assert client.get_run(record["runs"]["dpo"]).data.params["dpo_beta"] == str(config.align.dpo_beta)
+
     # A crash after both exports: the resumed stage keeps both models and trains nothing.
     weights = Path(sft_dir) / "model.safetensors"
     mtime = weights.stat().st_mtime_ns
@@ -116,6 +135,8 @@ def test_align_sft_then_dpo_on_two_workers(ray_session, tiny_config, upstream):
 
     again = align.run(config, upstream["run_dir"])
     assert again["finished_at"] == resumed["finished_at"]  # up to date: skipped
+    assert resumed["outputs"]["tracking"] == record and resumed["hash"] == manifest["hash"]
+    assert len(client.search_runs([experiment])) == 2  # neither rerun logged a phase again
 
 
 def in_process_trainer(phase: str, model_dir: str, rows: list[dict], tmp_path: Path, lora: bool = False, **train):

@@ -149,7 +149,9 @@ def test_wrong_seq_len_names_the_field(ray_session, tiny_llama, tmp_path):
 
 
 # ----------------------------------------------------------------------------- the stage
-def test_experts_stage_trains_one_expert_per_corpus_then_skips(ray_session, tiny_config, tmp_path):
+def test_experts_stage_trains_one_expert_per_corpus_then_skips(ray_session, tiny_config, tmp_path, monkeypatch):
+    from mlflow.tracking import MlflowClient
+
     from mediphi import experts
     from mediphi.models import base_model
 
@@ -182,8 +184,30 @@ def test_experts_stage_trains_one_expert_per_corpus_then_skips(ray_session, tiny
     assert m["metrics"]["icd10cm"]["phase1"] == {"skipped": "no task data"}
     assert (rd.root / "experts" / "loss_curves.png").stat().st_size > 0
 
+    # Each phase that trained is one MLflow run in the run dir's file store, its loss curve per step.
+    record = m["outputs"]["tracking"]
+    assert record["mlflow_uri"] == (rd.root / "mlruns").as_uri() and record["experiment"] == cfg.run.name
+    assert sorted(record["runs"]) == ["icd10cm/phase2", "pubmed/phase1", "pubmed/phase2"]
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3 reads a file store only with this
+    client = MlflowClient(record["mlflow_uri"])
+    experiment = client.get_experiment_by_name(cfg.run.name).experiment_id
+    for key, run_id in record["runs"].items():
+        corpus, phase = key.split("/")
+        run = client.get_run(run_id)
+        assert run.info.run_name == f"experts/{key}" and run.info.status == "FINISHED"
+        assert {k: run.data.tags[k] for k in ("stage", "corpus", "phase", "model_path")} == {
+            "stage": "experts", "corpus": corpus, "phase": phase,
+            "model_path": str(rd.root / "experts" / corpus / experts.MODEL_DIRS[phase])}
+        assert run.data.params["max_steps"] == str(getattr(cfg.experts, phase).max_steps)
+        curve = m["metrics"][corpus][phase]["loss_curve"]
+        history = sorted(client.get_metric_history(run_id, "loss"), key=lambda h: h.step)
+        assert [(h.step, h.value) for h in history] == list(enumerate(curve, start=1))
+        assert len(client.get_metric_history(run_id, "lr")) == len(curve)
+        assert run.data.metrics["final_loss"] == curve[-1] and run.data.metrics["tokens_per_s"] > 0
+
     again = experts.run(cfg, rd)
     assert again["finished_at"] == m["finished_at"]  # up to date: nothing retrained
+    assert len(client.search_runs([experiment])) == 3  # and nothing logged again
 
     cfg.experts.corpora = ["pubmed", "notes"]
     with pytest.raises(ConfigError, match="experts.corpora: no PIT data for notes"):

@@ -5,7 +5,8 @@ Recipe:
   2. check synthesize's SFT and DPO rows, turn them into chat messages (bad rows quarantined)
   3. SFT (trl.SFTTrainer) on `align.sft.num_workers` Ray Train workers -> sft_model/
   4. DPO (trl.DPOTrainer) from the SFT model, the SFT model as the frozen reference -> aligned/
-Each phase is marked done once its model is exported, so a rerun after a crash skips it.
+Each phase is marked done once its model is exported, so a rerun after a crash skips it. Each phase
+that trains is logged to MLflow from the driver (mediphi.training.tracking, the experts' schema).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from mediphi.align import data
 from mediphi.align.train import PHASES, fit, publish
 from mediphi.config import RunConfig, TrainingConfig
 from mediphi.runs import StageContext, StageDef, execute
+from mediphi.training import tracking
 
 STAGE = StageDef(name="align", sections=("model", "align"), inputs=("merge", "synthesize"))
 
@@ -43,9 +45,13 @@ def _body(ctx: StageContext) -> dict[str, Any]:
     sft_model = run_phase(ctx, "sft", start, ctx.config.align.sft, counts["sft"]["kept"], storage)
     aligned = run_phase(ctx, "dpo", str(sft_model), ctx.config.align.dpo, counts["dpo"]["kept"], storage,
                         extra_args={"beta": ctx.config.align.dpo_beta})
+    outputs = {"sft_model": sft_model, "aligned": aligned, "quarantine": ctx.out / "quarantine"}
+    record = tracking.stage_record(ctx, {phase: ctx.done_info(phase).get("mlflow_run_id") for phase in PHASES})
+    if record:
+        outputs["tracking"] = record
     return {
         "counts": counts,
-        "outputs": {"sft_model": sft_model, "aligned": aligned, "quarantine": ctx.out / "quarantine"},
+        "outputs": outputs,
         "metrics": {phase: ctx.done_info(phase)["metrics"] for phase in PHASES},
     }
 
@@ -74,7 +80,14 @@ def run_phase(ctx: StageContext, phase: str, start: str, train: TrainingConfig, 
             card=model_card(ctx, phase, start, train, examples, extra_args), storage=storage,
             extra_args=extra_args)
         publish(checkpoint, out)
-    ctx.mark_done(phase, {"metrics": metrics})
+    # Logged before the done marker: a resumed stage that keeps this phase logs nothing again.
+    lora = ctx.config.align.lora
+    run_id = tracking.log_stage_phase(
+        ctx, f"align/{phase}", training=train, metrics=metrics,
+        tags={"phase": phase, "model_path": out, "start_model": start},
+        extra_params={**({"dpo_beta": extra_args["beta"]} if extra_args and "beta" in extra_args else {}),
+                      "examples": examples, "lora": lora.model_dump(mode="json") if lora.enabled else False})
+    ctx.mark_done(phase, {"metrics": metrics, "mlflow_run_id": run_id})
     shutil.rmtree(storage / phase, ignore_errors=True)  # the published copy is the one kept
     ctx.log.info("%s: loss %.4f -> %.4f in %d steps -> %s", phase, metrics["loss_first"], metrics["loss_last"],
                  metrics["steps"], out)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,7 @@ def train_worker(cfg: dict[str, Any]) -> None:
 
     from mediphi.models import load_causal_lm, load_tokenizer, save_model
 
+    t_setup = time.perf_counter()
     phase = PHASES[cfg["phase"]]
     context = ray.train.get_context()
     tokenizer = load_tokenizer(cfg["model"])
@@ -137,11 +139,13 @@ def train_worker(cfg: dict[str, Any]) -> None:
     output_dir = tempfile.mkdtemp(prefix=f"mediphi-{phase.name}-")  # HF's scratch (nothing is saved there)
     try:
         trainer = build_trainer(phase, cfg, model, tokenizer, dataset, output_dir)
+        setup_s = time.perf_counter() - t_setup  # model, reference model and data loaded, TRL set up
         trainer.train()
 
         metrics = summarize(trainer.state.log_history, phase.logged)
         metrics.update(
             steps=trainer.state.global_step,
+            setup_s=round(setup_s, 3),
             epochs=round(float(trainer.state.epoch or 0.0), 4),
             examples=len(dataset),
             # Both views of the group: Ray's, and what accelerate (so the HF Trainer) trained with.
@@ -228,14 +232,24 @@ def lora_config(lora: dict[str, Any]):
 
 
 def summarize(log_history: list[dict[str, Any]], logged: tuple[str, ...]) -> dict[str, Any]:
-    """First/last training loss and the last value of each logged metric, from TRL's logs."""
-    losses = [h["loss"] for h in log_history if "loss" in h]
-    if not losses:
+    """First/last training loss and the last value of each logged metric, from TRL's logs; the loss,
+    learning rate and gradient norm of each logged optimizer step (log_steps: logging_steps=1 logs
+    every one), and tokens per second where TRL counts tokens (num_tokens, all workers)."""
+    steps = [h for h in log_history if "loss" in h]
+    if not steps:
         raise RuntimeError("the trainer logged no loss: did it run any step?")
-    out: dict[str, Any] = {"loss_first": losses[0], "loss_last": losses[-1], "losses": losses}
+    losses = [h["loss"] for h in steps]
+    out: dict[str, Any] = {"loss_first": losses[0], "loss_last": losses[-1], "losses": losses,
+                           "log_steps": [h.get("step", i + 1) for i, h in enumerate(steps)],
+                           "lr_curve": [h.get("learning_rate") for h in steps],
+                           "grad_norm_curve": [h.get("grad_norm") for h in steps]}
     for h in log_history:
         out.update({k: h[k] for k in logged if k in h})
+        if "num_tokens" in h:
+            out["tokens"] = int(h["num_tokens"])
         if "train_loss" in h:
             out["train_loss"] = h["train_loss"]
             out["train_runtime_s"] = h.get("train_runtime")
+    if out.get("tokens") and out.get("train_runtime_s"):
+        out["tokens_per_s"] = round(out["tokens"] / out["train_runtime_s"], 1)
     return out

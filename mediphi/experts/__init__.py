@@ -10,7 +10,8 @@ expert gets its own GPU node(s) and the experts train in parallel.
 
 Resume: a finished phase is marked done and skipped on a rerun; an unfinished one restarts from
 its last Ray Train checkpoint (same run name and storage path).
-Outputs: experts {corpus: HF dir}, phase1 {corpus: HF dir}, loss_curves.png.
+Outputs: experts {corpus: HF dir}, phase1 {corpus: HF dir}, loss_curves.png, and tracking (the
+MLflow run of each phase that trained: mediphi.training.tracking).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from typing import Any
 from mediphi.cluster import connect
 from mediphi.config import ConfigError, RunConfig, TrainingConfig
 from mediphi.runs import RunDir, StageContext, StageDef, execute
+from mediphi.training import tracking
 
 STAGE = StageDef("experts", sections=("model", "experts"), inputs=("pit",))
 
@@ -72,6 +74,10 @@ def _body(ctx: StageContext) -> dict[str, Any]:
     }
     metrics = {c: {p: _brief(r[p]["metrics"]) for p in PHASES} for c, r in results.items()}
     outputs["loss_curves"] = plot_losses(results, ctx.out / "loss_curves.png")
+    record = tracking.stage_record(ctx, {f"{c}/{p}": r[p].get("mlflow_run_id") for c, r in results.items()
+                                         for p in PHASES if "skipped" not in r[p]["metrics"]})
+    if record:
+        outputs["tracking"] = record
     return {"metrics": metrics, "outputs": outputs}
 
 
@@ -103,7 +109,12 @@ def train_expert(ctx: StageContext, corpus: str, base: str, data: dict[str, str]
                 result = train_causal_lm(start, data[phase], out_dir, train, name=f"{corpus}-{phase}",
                                          storage_path=ctx.out / "ray_train", card=card,
                                          field=f"experts.{phase}")
-            results[phase] = {"model_dir": result["model_dir"], "metrics": result["metrics"]}
+            # Logged before the done marker: a phase is logged when it trained, and a rerun that
+            # skips it (marked done) logs nothing.
+            run_id = tracking.log_stage_phase(
+                ctx, f"experts/{corpus}/{phase}", training=train, metrics=result["metrics"],
+                tags={"corpus": corpus, "phase": phase, "model_path": result["model_dir"], "start_model": start})
+            results[phase] = {"model_dir": result["model_dir"], "metrics": result["metrics"], "mlflow_run_id": run_id}
             ctx.mark_done(key, results[phase])
             # The exported model is what is kept; the checkpoint (optimizer state: 3x the model) is spent.
             shutil.rmtree(ctx.out / "ray_train" / f"{corpus}-{phase}", ignore_errors=True)
