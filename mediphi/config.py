@@ -371,6 +371,16 @@ class ExpertsSection(Section):
     max_concurrent: int = Field(2, ge=1, description="Experts trained at the same time.")
 
 
+def offline_tasks(names, stage: str) -> list[str]:
+    """Evaluation task names that a stage other than evaluate can load (offline: no data file), once each."""
+    for name in names:
+        check_name(name, EVAL_TASKS, "evaluation task")
+        if EVAL_TASKS[name][0] != "offline":
+            raise ValueError(f"{name} reads a data file {stage} is not given; use offline tasks: "
+                             + ", ".join(t for t, (s, _) in EVAL_TASKS.items() if s == "offline"))
+    return list(dict.fromkeys(names))
+
+
 class MergeObjective(Section):
     """What every merge (grid point, trial, written model) is scored by: a weighted sum, higher better."""
 
@@ -383,15 +393,22 @@ class MergeObjective(Section):
     mc_metric: Literal["gold_prob", "acc"] = Field(
         "gold_prob", description="Multiple-choice items: gold_prob scores the probability of the right option "
                                  "among the options (smooth: a search sees small moves); acc, lm-eval's acc.")
+    gen_metric: Literal["gold_token_prob", "metric"] = Field(
+        "gold_token_prob", description="Generation items: gold_token_prob scores the per-token probability of "
+                                       "the reference answer (one forward pass, smooth); metric generates and "
+                                       "scores the task's metric (ROUGE, F1, ...).")
+    combine: Literal["sum", "min_kept"] = Field(
+        "sum", description="sum: the weighted sum. min_kept: the smallest share of an expert's validation gain "
+                           "the merge keeps, (merged - base) / (expert - base), over the tasks (each scored "
+                           "against the per-expert model of its domain; task weights only select tasks), "
+                           "minus val_nll x mean token NLL as a tie-break: what 'the merged model keeps "
+                           "each expert's gain' asks.")
 
     @field_validator("tasks")
     @classmethod
     def _offline_tasks(cls, v: dict[str, float]) -> dict[str, float]:
+        offline_tasks(v, "the merge stage")
         for name, weight in v.items():
-            check_name(name, EVAL_TASKS, "evaluation task")
-            if EVAL_TASKS[name][0] != "offline":
-                raise ValueError(f"{name} reads a data file the merge stage is not given; the objective takes "
-                                 "offline tasks: " + ", ".join(t for t, (s, _) in EVAL_TASKS.items() if s == "offline"))
             if weight < 0:
                 raise ValueError(f"{name}: weight {weight} < 0")
         return v
@@ -400,6 +417,16 @@ class MergeObjective(Section):
     def _something(self) -> "MergeObjective":
         if self.val_nll == 0 and not any(self.tasks.values()):
             raise ValueError("every weight is 0: give val_nll or a task a positive weight")
+        if self.combine == "min_kept":
+            from mediphi.evaluate.tasks import get_task
+
+            chosen = [name for name, w in self.tasks.items() if w > 0]
+            if not chosen:
+                raise ValueError("combine: min_kept compares task scores with the experts'; give it tasks")
+            for name in chosen:
+                if get_task(name).domain is None:
+                    raise ValueError(f"combine: min_kept: {name} tests no expert's domain (no gain to keep); "
+                                     "use tasks with a domain, e.g. icd10cm_mc_studied, pubmed_title")
         return self
 
 
@@ -484,13 +511,55 @@ class SynthesizeSection(Section):
         False, description="Grounded rows: score them with the judge too (false: scores set by construction).")
     num_instructions: int = Field(48, ge=1)
     min_quality: float = Field(2.0, ge=1.0, le=5.0)
+    judge_samples: int = Field(
+        1, ge=1, le=4, description="k: the judge scores each criterion under k prompt framings; a score is "
+                                   "their mean, its spread their range (self-consistency).")
+    max_judge_spread: float = Field(
+        4.0, ge=0.0, le=4.0, description="Rows whose judge spread (the largest max - min of a criterion's k "
+                                         "scores) is above this are filtered (judge_inconsistent); 4.0 keeps "
+                                         "every row.")
     doc_max_chars: int = Field(1200, ge=100)
     json_fraction: float = Field(0.3, ge=0.0, le=1.0)
+    difficulty_weights: dict[int, float] = Field(
+        default_factory=lambda: {1: 1.0, 2: 1.0, 3: 1.0, 4: 2.0, 5: 2.0, 6: 2.0},
+        description="Difficulty level (1-6) -> sampling weight of the LLM teacher's specs; the default "
+                    "favours the three hardest levels as MediFlow does (2:1). Grounded rows carry the "
+                    "level of the builder that made them.")
+    dpo_top_fraction: float = Field(
+        0.5, gt=0.0, le=1.0, description="DPO pairs come from this top share of the kept rows by judge "
+                                         "quality (MediFlow's DPO set is a curated top-quality subset); "
+                                         "1.0: every kept row.")
+    dpo_min_quality: float = Field(1.0, ge=1.0, le=5.0, description="...and only rows with at least this quality.")
+    near_dup_threshold: float | None = Field(
+        0.8, gt=0.0, le=1.0, description="Rows (instruction + input) whose MinHash Jaccard similarity to an "
+                                         "earlier row reaches this are filtered (near_duplicate_instruction); "
+                                         "null: no near-duplicate check.")
+    decontaminate_tasks: list[str] = Field(
+        default_factory=list, description="Offline evaluation tasks whose items (validation and test) no row "
+                                          "may near-copy (eval_item_overlap), at near_dup_threshold.")
+    decontaminate_items: int = Field(
+        500, ge=1, description="Items per task and split checked (generated tasks have no natural end; set it "
+                               "at least to evaluate's max_items).")
+
+    @field_validator("decontaminate_tasks")
+    @classmethod
+    def _offline_decontaminate(cls, v: list[str]) -> list[str]:
+        return offline_tasks(v, "synthesize")
 
     @field_validator("judge")
     @classmethod
     def _judge_is_a_model(cls, v: EngineConfig) -> EngineConfig:
         return _not_grounded(v)
+
+    @field_validator("difficulty_weights")
+    @classmethod
+    def _levels(cls, v: dict[int, float]) -> dict[int, float]:
+        bad = sorted(k for k in v if k not in range(1, 7))
+        if bad:
+            raise ValueError(f"difficulty levels are 1-6, got {bad}")
+        if any(w < 0 for w in v.values()) or not any(v.values()):
+            raise ValueError(f"weights must be >= 0 and one of them > 0, got {v}")
+        return dict(sorted(v.items()))
 
 
 class AlignLora(Section):
@@ -510,7 +579,21 @@ class AlignSection(Section):
     sft: TrainingConfig = Field(default_factory=lambda: TrainingConfig(deepspeed=None))
     dpo: TrainingConfig = Field(default_factory=lambda: TrainingConfig(deepspeed=None))
     dpo_beta: float = Field(0.1, gt=0)
+    chat_layout: Literal["system_user", "user"] = Field(
+        "system_user", description="system_user: the MediFlow instruction as the system message and its input "
+                                   "as the user message (the released MediPhi-Instruct's layout); user: "
+                                   "instruction and input in one user turn (the sets' prompt column).")
     lora: AlignLora = Field(default_factory=AlignLora, description="`lora: true` takes the defaults.")
+    validation_tasks: list[str] = Field(
+        default_factory=list, description="Offline evaluation tasks whose validation items (never the test "
+                                          "items) score the start, SFT and DPO models, in the manifest "
+                                          "(multiple choice: p(gold option); generation: p(reference token)).")
+    validation_items: int = Field(40, ge=1, description="Validation items per task (fewer if it has fewer).")
+
+    @field_validator("validation_tasks")
+    @classmethod
+    def _offline_validation(cls, v: list[str]) -> list[str]:
+        return offline_tasks(v, "align")
 
     @field_validator("lora", mode="before")
     @classmethod

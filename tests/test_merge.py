@@ -430,3 +430,81 @@ def test_objective_parts_cover_every_document_and_item_once_and_sum_by_weight():
     # -0.5 x 2.5 (mean NLL) + 2 x 0.75; b has no item scored yet and adds nothing
     assert tally.score(obj) == pytest.approx(-1.25 + 1.5)
     assert tally.components()["tasks"] == {"a": 0.75}
+
+
+def test_min_kept_scores_the_smallest_share_of_each_experts_gain(tiny_llama, tiny_config, tmp_path):
+    """combine: min_kept: (merged - base) / (expert - base) per task, against the per-expert model of
+    the task's domain scored once on the same items; the objective is the smallest share."""
+    from mediphi.config import MergeObjective
+    from mediphi.merge import STAGE
+    from mediphi.merge.objective import Tally, score_model
+    from mediphi.merge.recipe import add_references, build_objective
+    from mediphi.merge.scoring import tokenize_batches
+    from mediphi.models import load_causal_lm, load_tokenizer
+    from mediphi.runs import RunDir, StageContext
+
+    objective = MergeObjective(val_nll=0.5, tasks={"icd10cm_mc_studied": 1.0}, task_items=6, combine="min_kept")
+    cfg = tiny_config.model_copy(update={"merge": tiny_config.merge.model_copy(update={"objective": objective})})
+    run_dir = Path(cfg.run.run_dir)
+    experts = _register_inputs(run_dir, tiny_llama, tmp_path)
+    ctx = StageContext(STAGE, cfg, RunDir(run_dir), run_dir / "merge", inputs={})
+    tok = load_tokenizer(tiny_llama)
+    obj = build_objective(ctx, tokenize_batches(tok, TEXTS[:2], 64))
+    assert [(t.name, t.domain) for t in obj.tasks] == [("icd10cm_mc_studied", "icd10cm")] and obj.tasks[0].items
+    # Random weights rarely "gain": the reference is whichever of the two models scores higher, so
+    # that the expert has a gain to keep (which one is base does not matter to the arithmetic).
+    probe = {p: score_model(load_causal_lm(p), tok, obj)[1]["tasks"]["icd10cm_mc_studied"]
+             for p in (tiny_llama, experts["icd10cm"])}
+    low, high = sorted(probe, key=probe.get)
+    assert probe[high] > probe[low]
+
+    refd = add_references(ctx, obj, low, {"icd10cm": high, "pubmed": experts["pubmed"]})
+    ref = refd.tasks[0].reference
+    assert ref["expert_name"] == "icd10cm" and len(ref["base"]) == len(ref["expert"]) == len(obj.tasks[0].items)
+    assert sum(ref["expert"]) / len(ref["expert"]) == pytest.approx(probe[high])
+    for path, share in ((low, 0.0), (high, 1.0)):
+        score, c = score_model(load_causal_lm(path), tok, refd)
+        assert c["kept"] == {"icd10cm_mc_studied": pytest.approx(share, abs=1e-9)}
+        assert score == pytest.approx(share - 0.5 * c["val_nll"])
+    # Scored once: a second call reads the references back.
+    assert add_references(ctx, obj, "/nonexistent", {}).tasks[0].reference == ref
+    # A single expert's view (the per-expert t grid) is the weighted sum over its domain's tasks.
+    assert obj.for_domain("pubmed").tasks == [] and obj.for_domain("icd10cm").combine == "sum"
+
+    # The smallest share wins; a task whose expert gained nothing is left out.
+    tally = Tally(nll=4.0, tokens=2, task_sums={"a": 3.0, "b": 1.0, "c": 9.0}, task_counts={"a": 2, "b": 2, "c": 2},
+                  ref_sums={"a": (1.0, 5.0), "b": (0.0, 4.0), "c": (2.0, 2.0)})
+    assert tally.kept() == {"a": 0.5, "b": 0.25}
+    assert tally.score(refd) == pytest.approx(0.25 - 0.5 * 2.0)
+
+    # The record: each trial's shares in the history, and the two-expert chart.
+    from mediphi.merge.report import plot_kept, write_history
+
+    rows = [{"trial": i, "params": {"density": d}, "score": min(k.values()), "complete": True, "error": None,
+             "components": {"kept": k}} for i, (d, k) in enumerate([(0.5, {"a": 0.5, "b": 0.9}), (0.7, {"a": 0.85, "b": 0.6})])]
+    history = pq.read_table(write_history(rows, tmp_path / "h.parquet")).to_pylist()
+    assert [(h["kept[a]"], h["kept[b]"]) for h in history] == [(0.5, 0.9), (0.85, 0.6)]
+    assert plot_kept(rows, rows[1], tmp_path / "kept.png").read_bytes()[:4] == b"\x89PNG"
+    assert plot_kept([{**rows[0], "components": {"kept": {"a": 1.0}}}], rows[0], tmp_path / "none.png") is None
+
+
+def test_reference_token_prob_is_the_geometric_mean_of_the_answers_token_probabilities(tiny_llama):
+    from mediphi.engines.hf import HFEngine
+    from mediphi.merge.objective import item_scores, reference_token_probs
+    from mediphi.models import load_causal_lm, load_tokenizer
+
+    model, tok = load_causal_lm(tiny_llama), load_tokenizer(tiny_llama)
+    items = [{"id": "a", "messages": [{"role": "user", "content": "Abstract: sepsis in children."}],
+              "reference": "Sepsis in children"},
+             {"id": "b", "messages": [{"role": "user", "content": "Abstract: asthma."}], "reference": "Asthma care"}]
+    engine = HFEngine.from_model(model, tok)
+    got = reference_token_probs(engine, items)
+    for it, p in zip(items, got):
+        prompt = tok(engine.render(it["messages"]), add_special_tokens=False)["input_ids"]
+        answer = tok(it["reference"], add_special_tokens=False)["input_ids"]
+        with torch.no_grad():
+            logits = model(torch.tensor([prompt + answer])).logits[0].float()
+        lp = torch.log_softmax(logits[len(prompt) - 1:-1], -1).gather(1, torch.tensor(answer)[:, None])
+        assert p == pytest.approx(math.exp(lp.mean().item()), rel=1e-4) and 0 < p < 1
+    # pubmed_title's items carry one reference string: gold_token_prob scores them without generating.
+    assert item_scores(model, tok, "pubmed_title", items, "gold_prob", "gold_token_prob") == pytest.approx(got)

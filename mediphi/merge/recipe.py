@@ -32,14 +32,18 @@ from mediphi.merge.methods import (
     expert_in_memory,
     mergekit_config,
 )
-from mediphi.merge.report import plot_trials, write_history
-from mediphi.merge.objective import Objective, TaskTerm, score_model
+from mediphi.merge.report import plot_kept, plot_trials, write_history
+from mediphi.merge.objective import Objective, TaskTerm, reference_scores, score_model
 from mediphi.merge.scoring import count_scored_tokens, read_state_dict, read_val_docs, tokenize_batches
 from mediphi.merge.search import ModelInputs, best_trial, load_into, run_search
 from mediphi.models import base_model, is_local_model, load_causal_lm, load_tokenizer, write_model_card
 from mediphi.runs import StageContext, write_json_atomic
 
 SCORE_RTOL = 1e-4  # in-memory (Tune worker) vs on-disk (driver) scores: thread counts change sums
+# ...and the cached-vector TIES differs from mergekit's by float rounding (<= 1e-5 a weight). A score
+# near 0 (min_kept divides by a small validation gain) needs an absolute floor: a different
+# model moves the score by hundredths, not by this.
+SCORE_ATOL = 1e-3
 
 
 def body(ctx: StageContext) -> dict[str, Any]:
@@ -70,7 +74,9 @@ def body(ctx: StageContext) -> dict[str, Any]:
     per_expert, expert_t = {}, {}
     with ctx.timed("per_expert"):
         for corpus in sorted(experts):
-            per_expert[corpus], expert_t[corpus] = merge_expert(ctx, corpus, base, experts[corpus], objective)
+            per_expert[corpus], expert_t[corpus] = merge_expert(
+                ctx, corpus, base, experts[corpus], objective.for_domain(corpus_domains(ctx).get(corpus)))
+    objective = add_references(ctx, objective, base, per_expert)
 
     # -- search: Tune picks the multi-expert parameters
     with ctx.timed("search"):
@@ -99,7 +105,7 @@ def body(ctx: StageContext) -> dict[str, Any]:
         expert_scores = {c: s for c, (s, _) in expert_scored.items()}
         on_disk, merged_parts = score_dir(str(merged), objective, cfg.dtype)
     in_memory = best["score"]
-    match = math.isclose(on_disk, in_memory, rel_tol=SCORE_RTOL)
+    match = math.isclose(on_disk, in_memory, rel_tol=SCORE_RTOL, abs_tol=SCORE_ATOL)
     if not match:
         msg = (f"the on-disk merge scores {on_disk:.6f} but its trial scored {in_memory:.6f}: "
                "the written model is not the one Tune chose")
@@ -111,6 +117,7 @@ def body(ctx: StageContext) -> dict[str, Any]:
     plot = plot_trials(rows, best, references, method.name, ctx.out / "trials.png",
                        metric="objective" if objective.tasks else "validation score: -(mean token NLL)")
     history = write_history(rows, ctx.out / "trials.parquet")
+    kept_plot = plot_kept(rows, best, ctx.out / "kept.png") if objective.combine == "min_kept" else None
 
     failed = sum(r["score"] is None for r in rows)
     return {
@@ -122,7 +129,8 @@ def body(ctx: StageContext) -> dict[str, Any]:
             "trials_failed": failed,
         },
         "outputs": {"per_expert": per_expert, "merged": str(merged), "best_params": best["params"],
-                    "trials": str(ctx.out / "trials.json"), "history": str(history), "plot": str(plot)},
+                    "trials": str(ctx.out / "trials.json"), "history": str(history), "plot": str(plot),
+                    **({"kept_plot": str(kept_plot)} if kept_plot else {})},
         "metrics": {
             "method": method.name,
             "val_docs": len(docs.texts),
@@ -167,7 +175,7 @@ def merge_expert(ctx: StageContext, corpus: str, base: str, expert: str, objecti
     )
     if grid:
         on_disk, _ = score_dir(str(out), objective, cfg.dtype)
-        if not math.isclose(on_disk, grid[str(t)], rel_tol=SCORE_RTOL):
+        if not math.isclose(on_disk, grid[str(t)], rel_tol=SCORE_RTOL, abs_tol=SCORE_ATOL):
             raise RuntimeError(f"the {corpus} per-expert merge on disk scores {on_disk:.6f} but t={t} scored "
                                f"{grid[str(t)]:.6f} in memory: the written model is not the one chosen")
     ctx.mark_done(key, {"dir": str(out), "method": cfg.expert_method, "t": t, "grid": grid})
@@ -268,7 +276,47 @@ def build_objective(ctx: StageContext, batches: list) -> Objective:
     for name, weight in spec.tasks.items():
         if weight <= 0:
             continue
-        items = read_task_items(ctx, get_task(name), split="validation", max_items=spec.task_items)
+        task = get_task(name)
+        items = read_task_items(ctx, task, split="validation", max_items=spec.task_items)
         ctx.log.info("objective: %s, %d validation items, weight %g", name, len(items), weight)
-        terms.append(TaskTerm(name, weight, items))
-    return Objective(batches, spec.val_nll, terms, spec.mc_metric)
+        terms.append(TaskTerm(name, weight, items, task.domain))
+    return Objective(batches, spec.val_nll, terms, spec.mc_metric, spec.gen_metric, spec.combine)
+
+
+def corpus_domains(ctx: StageContext) -> dict[str, str]:
+    from mediphi.evaluate import corpus_domain
+
+    return {c.name: corpus_domain(c.kind) for c in ctx.config.prepare.corpora}
+
+
+def add_references(ctx: StageContext, objective: Objective, base: str, per_expert: dict[str, str]) -> Objective:
+    """min_kept: every task item scored once on the base and on the per-expert models of the task's
+    domain (the best of them, if several corpora share it); a task no expert tests is refused."""
+    if objective.combine != "min_kept":
+        return objective
+    if ctx.is_done("references"):
+        return objective.with_references(ctx.done_info("references")["tasks"])
+    cfg = ctx.config.merge
+    domains = corpus_domains(ctx)
+
+    def scores(path: str) -> dict[str, list[float]]:
+        values = reference_scores(load_causal_lm(path, cfg.dtype), load_tokenizer(path), objective)
+        return {t.name: v for t, v in zip(objective.tasks, values)}
+
+    base_scores = scores(base)
+    expert_scores = {c: scores(p) for c, p in per_expert.items()}
+    refs = {}
+    for term in objective.tasks:
+        owners = [c for c in per_expert if domains.get(c) == term.domain]
+        if not owners:
+            raise ConfigError(f"merge.objective.combine: min_kept: no expert is trained on the "
+                              f"{term.domain} domain that {term.name} tests (experts: {', '.join(per_expert)})")
+        best = max(owners, key=lambda c: sum(expert_scores[c][term.name]))
+        refs[term.name] = {"base": base_scores[term.name], "expert": expert_scores[best][term.name],
+                           "expert_name": best}
+        n = len(term.items)
+        b, e = sum(refs[term.name]["base"]) / n, sum(refs[term.name]["expert"]) / n
+        ctx.log.info("objective: %s: base %.4f, expert %s %.4f (gain %+.4f)%s", term.name, b, best, e, e - b,
+                     "" if e > b else ": no gain to keep, left out of min_kept")
+    ctx.mark_done("references", {"tasks": refs})
+    return objective.with_references(refs)

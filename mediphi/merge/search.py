@@ -130,7 +130,8 @@ def merge_trial(params: dict[str, Any], *, method: MultiMethod, base_dir: str, m
         score_part(model, inputs.tokenizer, objective, part, tally)
         c = tally.components()
         tune.report({"score": tally.score(objective), "val_nll": c["val_nll"],
-                     **{f"task/{k}": v for k, v in c["tasks"].items()}, "inputs_reused": inputs.uses > 1,
+                     **{f"task/{k}": v for k, v in c["tasks"].items()},
+                     **{f"kept/{k}": v for k, v in c.get("kept", {}).items()}, "inputs_reused": inputs.uses > 1,
                      "read_s": t_read - t0, "merge_s": t_merge - t_read, "load_s": t_load - t_merge,
                      "score_s": time.perf_counter() - t_load})
 
@@ -223,7 +224,9 @@ def tune_search(trainable, space: dict[str, Any], *, samples: int, max_concurren
             "complete": metrics.get("training_iteration") == n_rungs,
             "inputs_reused": metrics.get("inputs_reused"),  # read by an earlier trial in the same actor
             "components": {"val_nll": metrics.get("val_nll"),
-                           "tasks": {k.removeprefix("task/"): v for k, v in metrics.items() if k.startswith("task/")}},
+                           "tasks": {k.removeprefix("task/"): v for k, v in metrics.items() if k.startswith("task/")},
+                           **({"kept": kept} if (kept := {k.removeprefix("kept/"): v for k, v in metrics.items()
+                                                         if k.startswith("kept/")}) else {})},
             "seconds": {k: metrics[k] for k in ("read_s", "merge_s", "load_s", "score_s") if k in metrics},
             "error": None if result.error is None else f"{type(result.error).__name__}: {result.error}",
             "path": result.path,
