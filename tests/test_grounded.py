@@ -6,6 +6,7 @@ package records held out for evaluation must never be used. One Ray test runs th
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -276,7 +277,9 @@ def test_mediflow_rows_take_scores_and_rejected_answers():
     kept = 0
     for row in rows:
         scores = grounded.scores_by_construction(row["difficulty_level"])
+        assert scores.pop("judge_spread") == 0.0  # no judge, no framings to disagree
         assert all(1.0 <= v <= 5.0 for v in scores.values())
+        scores["judge_spread"] = 0.0
         done = finish({**row, **scores}, min_quality=4.0, seed=0)
         if done["status"] != KEPT:  # a one-word answer no rule can corrupt (a drug no look-alike list has)
             assert done["reason"] == "no_injectable_error" and len(re.findall(r"\w+", row["output"])) <= 2
@@ -365,8 +368,15 @@ def test_synthesize_stage_grounded(ray_session, tmp_path, icd_rows):
     ids = write_prepare(rd.root, {"icd10cm": icd_rows, "pubmed": PUBMED})
     m = synthesize.run(config, rd)
     c = m["counts"]
-    assert c["in"] == 40 == c["kept"] + c["filtered"] + c["quarantined"] and c["kept"] >= 32
-    assert set(m["metrics"]["filter_reasons"]) <= {"no_injectable_error"}
+    assert c["in"] == 40 == c["kept"] + c["filtered"] + c["quarantined"]
+    # 40 rows from a handful of records repeat some: the repeats go as near-duplicates.
+    reasons = m["metrics"]["filter_reasons"]
+    assert set(reasons) <= {"no_injectable_error", "near_duplicate_instruction"}
+    assert c["kept"] + reasons.get("near_duplicate_instruction", 0) >= 32
+    filtered = pq.read_table(rd.output("synthesize", "filtered")).to_pandas()
+    kept_rows = pq.read_table(rd.output("synthesize", "mediflow")).to_pandas()
+    for r in filtered[filtered["reason"] == "near_duplicate_instruction"].itertuples():
+        assert ((kept_rows["instruction"] == r.instruction) & (kept_rows["output"] == r.output)).any()
     assert m["metrics"]["teachers"] == {"grounded": c["kept"]} and m["metrics"]["scores_from"] == "construction"
     assert sum(m["metrics"]["sources"].values()) == c["kept"]
     assert set(m["metrics"]["sources"]) == {"icd10cm", "pubmed", "abbreviation", "drug"}
@@ -377,6 +387,6 @@ def test_synthesize_stage_grounded(ray_session, tmp_path, icd_rows):
     corpus_rows = flow[flow["doc_id"].str.split(":").str[0].isin(["icd10cm", "pubmed"])]
     assert set(corpus_rows["doc_id"]) <= ids["icd10cm"]["train"] | ids["pubmed"]["train"]
     assert (flow["rejected_output"] != flow["output"]).all() and set(flow["error_type"]) <= set(errors.ERROR_TYPES)
-    assert len(pq.read_table(rd.output("synthesize", "dpo"))) == len(flow)
+    assert len(pq.read_table(rd.output("synthesize", "dpo"))) == math.ceil(config.synthesize.dpo_top_fraction * len(flow))
     card = Path(rd.output("synthesize", "data_card")).read_text()
     assert f"| grounded | all | all | {c['kept']} |" in card and "| grounded | icd10cm | icd10_coding |" in card

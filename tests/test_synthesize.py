@@ -183,6 +183,9 @@ def test_stage_end_to_end(ray_session, tiny_config, prepared):
     from mediphi import synthesize
     from mediphi.runs import RunDir
 
+    # The judge answers each criterion under two framings (self-consistency).
+    tiny_config = tiny_config.model_copy(update={"synthesize": tiny_config.synthesize.model_copy(
+        update={"judge_samples": 2})})
     m = synthesize.run(tiny_config, tiny_config.run.run_dir)
     assert m["status"] == "complete"
     rd = RunDir(tiny_config.run.run_dir)
@@ -218,19 +221,129 @@ def test_stage_end_to_end(ray_session, tiny_config, prepared):
     for _, row in filtered[filtered["reason"] == "invalid_json"].iterrows():
         assert row["output_format"] == "json" and prompts.parse_json_object(row["output"]) is None
 
-    # SFT and DPO rows are exactly the kept MediFlow rows
+    # SFT rows are exactly the kept MediFlow rows; DPO pairs the top half of them by judge quality
     sft, dpo = _read(out["sft"]), _read(out["dpo"])
-    assert list(sft.columns) == ["prompt", "completion"] and list(dpo.columns) == ["prompt", "chosen", "rejected"]
+    assert list(sft.columns) == ["prompt", "completion", "instruction", "input"]
+    assert list(dpo.columns) == ["prompt", "chosen", "rejected", "instruction", "input"]
     by_prompt = {prompts.student_prompt(r.instruction, r.input): r for r in flow.itertuples()}
-    assert len(sft) == len(dpo) == len(flow) == len(by_prompt)
+    assert len(sft) == len(flow) == len(by_prompt)
     for r in sft.itertuples():
         assert by_prompt[r.prompt].output == r.completion
+        assert (r.instruction, r.input) == (by_prompt[r.prompt].instruction, by_prompt[r.prompt].input)
+    assert tiny_config.synthesize.dpo_top_fraction == 0.5 and len(dpo) == math.ceil(0.5 * len(flow))
+    assert m["metrics"]["dpo"]["pairs"] == len(dpo) and m["metrics"]["dpo"]["of_kept"] == len(flow)
     for r in dpo.itertuples():
         src = by_prompt[r.prompt]
         assert (r.chosen, r.rejected) == (src.output, src.rejected_output) and r.chosen != r.rejected
+    chosen_q = [by_prompt[p].quality for p in dpo["prompt"]]
+    rest_q = [r.quality for p, r in by_prompt.items() if p not in set(dpo["prompt"])]
+    assert min(chosen_q) >= max(rest_q, default=1.0)
     assert sum(m["metrics"]["error_types"].values()) == c["kept"]
+    assert m["metrics"]["judge_spread_mean"] > 0  # two framings of a small model never agree exactly
+    # Judge means over the judged rows (the kept ones here, min_quality 1): numbers, not null.
+    assert m["metrics"]["judged"] == c["kept"]
+    assert m["metrics"]["judge_mean"]["quality"] == pytest.approx(flow["quality"].mean(), abs=1e-4)
     assert open(out["plot"], "rb").read(8) == b"\x89PNG\r\n\x1a\n"
 
     # an up-to-date stage is skipped, not regenerated
     again = synthesize.run(tiny_config, tiny_config.run.run_dir)
     assert again["finished_at"] == m["finished_at"] and again["hash"] == m["hash"]
+
+
+def test_difficulty_follows_its_weights_and_dpo_takes_the_top_quality_rows():
+    import numpy as np
+
+    from mediphi.config import ConfigError, RunConfig
+    from mediphi.synthesize import _weighted_spread, dpo_subset
+
+    # MediFlow's default favours the three hardest levels: exactly 2:1 at any n that allows it.
+    weights = RunConfig.from_dict({}).synthesize.difficulty_weights
+    draws = _weighted_spread(np.random.default_rng(0), weights, 90)
+    assert {k: draws.count(k) for k in range(1, 7)} == {1: 10, 2: 10, 3: 10, 4: 20, 5: 20, 6: 20}
+    assert draws != sorted(draws)  # shuffled, not in blocks
+    odd = _weighted_spread(np.random.default_rng(1), {1: 1.0, 6: 3.0, 3: 0.0}, 7)
+    assert len(odd) == 7 and odd.count(6) == 5 and odd.count(1) == 2 and 3 not in odd
+    for bad, field in (({7: 1.0}, "levels are 1-6"), ({1: 0.0}, "one of them > 0")):
+        with pytest.raises(ConfigError, match=f"synthesize.difficulty_weights: .*{field}"):
+            RunConfig.from_dict({"synthesize": {"difficulty_weights": bad}})
+
+    kept = pd.DataFrame({"row_id": [5, 1, 2, 9, 4], "quality": [4.0, 5.0, 2.5, 4.0, 3.0]})
+    assert dpo_subset(kept, 0.5, 1.0) == [1, 5, 9]  # ceil(2.5) rows; the 4.0 tie goes to the lower id
+    assert dpo_subset(kept, 1.0, 3.5) == [1, 5, 9]
+    assert dpo_subset(kept, 0.01, 1.0) == [1]
+    assert dpo_subset(kept, 1.0, 5.0) == [1] and dpo_subset(kept[kept["quality"] < 3], 1.0, 3.0) == []
+
+
+def test_judge_self_consistency_over_framings():
+    import math
+
+    import pandas as pd
+
+    from mediphi.synthesize import SCORES, _judge_requests, _one_row_per_example, finish
+
+    row = {"row_id": 3, "instruction": "List the drugs.", "input": "Pt on metformin.", "output": "metformin",
+           "input_data": "Discharge summary", "status": "kept", "reason": ""}
+    reqs = _judge_requests(row, text_prompts=False, samples=3)
+    assert len(reqs) == 3 * len(SCORES)
+    quality = [json.loads(r["chat"])[0]["content"] for r in reqs if r["criterion"] == "quality"]
+    assert len(set(quality)) == 3 and all("metformin" in q and "Pt on metformin." in q for q in quality)
+    assert prompts.judge_prompt("quality", row) == prompts.judge_prompt("quality", row, 0)
+
+    scores = {"quality": [4.0, 2.0, 3.0], "alignment": [5.0, 5.0, 5.0], "coherence": [1.0, 1.5, 2.0],
+              "realism": [3.0, 3.0, 3.5], "difficulty": [2.0, 2.0, 2.0]}
+    group = pd.DataFrame([{**row, "criterion": c, "score": v} for c, vs in scores.items() for v in vs])
+    out = _one_row_per_example(group).iloc[0]
+    assert out["quality"] == pytest.approx(3.0) and out["coherence"] == pytest.approx(1.5)
+    assert out["judge_spread"] == pytest.approx(2.0) and out["status"] == "kept"  # quality's range
+    nan = group.copy()
+    nan.loc[0, "score"] = math.nan
+    assert _one_row_per_example(nan).iloc[0]["reason"] == "judge_scores_not_finite"
+
+    judged = {**out.to_dict(), "output_format": "plain_text"}
+    assert finish(judged, 2.0, 0, max_spread=1.5)["reason"] == "judge_inconsistent"
+    assert finish(judged, 2.0, 0, max_spread=2.0)["status"] == "kept"
+
+
+def test_near_duplicate_rows_and_evaluation_overlap_are_filtered():
+    from mediphi.synthesize.dedup import verdicts
+
+    abstract = ("Metformin lowered glycated hemoglobin in adults with type 2 diabetes over twelve weeks "
+                "without serious hypoglycaemia in a randomized trial of three hundred patients")
+    summary = "Metformin lowered HbA1c without hypoglycaemia."
+    rows = [
+        {"row_id": 4, "instruction": "Summarize the abstract.", "input": abstract, "output": summary},
+        {"row_id": 9, "instruction": "Summarize the abstract.", "input": abstract + " at two sites",
+         "output": summary},  # a near copy of row 4
+        {"row_id": 2, "instruction": "List the drugs.", "input": "Aspirin and clopidogrel after stenting.",
+         "output": '{"drugs": ["aspirin", "clopidogrel"]}'},
+        {"row_id": 7, "instruction": "Write the title.", "input": "Abstract: " + EVAL_ABSTRACT,
+         "output": "Sepsis bundles in rural hospitals"},
+        {"row_id": 5, "instruction": "Summarize the abstract.", "input": "Asthma control improved with inhaled "
+                                                                        "corticosteroids in children at school",
+         "output": "Inhaled steroids helped."},
+        # A templated question on a sibling record (what the grounded teacher writes): instruction + input
+        # alike (Jaccard ~0.88), the answers not (~0.62 with them).
+        {"row_id": 11, "instruction": CODE_QUESTION, "input": "Problem list:\n1. S42.152G",
+         "output": '{"code": "S42.152G", "description": "Displaced fracture of neck of scapula, left shoulder, '
+                   'subsequent encounter for fracture with delayed healing"}'},
+        {"row_id": 12, "instruction": CODE_QUESTION, "input": "Problem list:\n1. S42.152D",
+         "output": '{"code": "S42.152D", "description": "Displaced fracture of neck of scapula, left shoulder, '
+                   'subsequent encounter for fracture with routine healing"}'},
+    ]
+    item = {"task": "pubmed_title", "id": "pubmed:99", "reference": "Sepsis bundles in rural hospitals",
+            "messages": [{"role": "system", "content": "Write the title."},
+                         {"role": "user", "content": "Abstract: " + EVAL_ABSTRACT}]}
+    # The later of two near copies goes (row 9, not 4); the copy of an evaluation item goes.
+    assert verdicts(rows, [item], 0.8) == {9: "near_duplicate_instruction", 7: "eval_item_overlap"}
+    assert verdicts(rows, [], 0.8) == {9: "near_duplicate_instruction"}
+    assert verdicts(rows, [item], 0.99) == {}  # nothing is that close but identical texts
+    assert verdicts([rows[0], {**rows[0], "row_id": 1}], [], 0.99) == {4: "near_duplicate_instruction"}
+    assert verdicts(rows[-2:], [], 0.8) == {}  # siblings stay: their answers differ
+    no_answers = [{**r, "output": ""} for r in rows[-2:]]
+    assert verdicts(no_answers, [], 0.8) == {12: "near_duplicate_instruction"}
+
+
+CODE_QUESTION = ("What does the ICD-10-CM code on this problem list mean, and where does it sit in the "
+                 "classification? Answer with a single JSON object with the keys code, description, chapter and block.")
+EVAL_ABSTRACT = ("Sepsis bundles were introduced in twelve rural hospitals and mortality fell from eighteen to "
+                 "fourteen percent over two years while antibiotic delays shortened by forty minutes")

@@ -4,22 +4,28 @@
 Recipe (resumable: the generated rows and the judged rows are Parquet checkpoints, so a crash
 while judging or writing never regenerates):
   1. specs     synthesize.num_instructions draws (seed run.seed) over the taxonomy (taxonomy.py):
-               task type, document type and difficulty each about equally often, output format
+               task type and document type each about equally often, difficulty by
+               synthesize.difficulty_weights (the three hardest levels twice as often), output format
                json for a json_fraction share; each paired with a seed document from the prepare
                *train* splits of every corpus (never val or eval), cut to doc_max_chars
   2. teacher   three passes of synthesize.teacher over Ray Data (prompts.py): the instruction,
                the input (the seed document written as the document type), the output (the
                answer to instruction + input; a json row's answer must parse as a JSON object).
                Empty, degenerate or invalid replies are filtered with the reason.
+  2b. dedup    rows (instruction + input) that near-copy an earlier row or an evaluation item are
+               filtered (dedup.py: MinHash, synthesize.near_dup_threshold, decontaminate_tasks)
   3. judge     synthesize.judge scores every row on quality, alignment, coherence, realism and
-               difficulty: the expected value of its distribution over "1".."5", always in [1, 5].
-               quality < min_quality -> filtered; scores that are not finite -> quarantined.
-  4. rejected  one clinical error injected into each kept output (errors.py): the DPO pairs.
+               difficulty: the expected value of its distribution over "1".."5", always in [1, 5],
+               averaged over synthesize.judge_samples prompt framings (judge_spread: the largest
+               range of a criterion's scores). quality < min_quality -> filtered; spread above
+               max_judge_spread -> filtered; scores that are not finite -> quarantined.
+  4. rejected  one clinical error injected into each kept output (errors.py); the DPO pairs are
+               the top synthesize.dpo_top_fraction of the kept rows by judge quality.
 With `synthesize.teacher.kind: grounded`, steps 1-2 are grounded.py instead (rows built from
 train-split ICD-10-CM and PubMed records and trainable package records, no LLM) and step 3 sets
 the scores by construction unless synthesize.judge_grounded asks the judge.
-Outputs (Parquet): mediflow (the published MediFlow columns + doc_id), sft (prompt, completion),
-dpo (prompt, chosen, rejected), filtered (rows + reason), quarantine (rows + reason, only when
+Outputs (Parquet): mediflow (the published MediFlow columns + doc_id), sft (prompt, completion,
+instruction, input), dpo (prompt, chosen, rejected, instruction, input), filtered (rows + reason), quarantine (rows + reason, only when
 there are any); judge_scores.png; data_card.md (which teacher and source wrote which rows).
 Counts are per spec: in = kept + filtered + quarantined.
 """
@@ -47,8 +53,9 @@ from mediphi.engines.ray_data import generate_column
 from mediphi.models import base_model
 from mediphi.runs import RunDir, StageContext, StageDef, execute
 from mediphi.synthesize import grounded, prompts
+from mediphi.synthesize.dedup import drop_near_duplicates
 from mediphi.synthesize.errors import inject_error
-from mediphi.synthesize.taxonomy import DIFFICULTY_LEVELS, DOCUMENT_TYPES, JUDGE_CRITERIA, SCORE_CHOICES, TASK_TYPES
+from mediphi.synthesize.taxonomy import DOCUMENT_TYPES, JUDGE_CRITERIA, SCORE_CHOICES, TASK_TYPES
 
 STAGE = StageDef("synthesize", sections=("model", "synthesize"), inputs=("prepare",))
 
@@ -56,11 +63,15 @@ KEPT, FILTERED, QUARANTINED = "kept", "filtered", "quarantined"
 SCORES = tuple(JUDGE_CRITERIA)  # quality, alignment, coherence, realism, difficulty
 SPEC = ("row_id", "doc_id", "task_type", "input_data", "output_format", "difficulty_level")
 ROW = (*SPEC, "instruction", "input", "output", "status", "reason")
-JUDGED = (*ROW, *SCORES)
+JUDGED = (*ROW, *SCORES, "judge_spread")
 MEDIFLOW = ("instruction", "input", "output", "task_type", "input_data", "output_format", "difficulty_level",
             *SCORES, "rejected_output", "error_type", "doc_id")
+# prompt: instruction and input as one user turn; align's chat_layout decides which it trains on
+SFT_COLUMNS = ("prompt", "completion", "instruction", "input")
+DPO_COLUMNS = ("prompt", "chosen", "rejected", "instruction", "input")
 FILTERED_COLUMNS = (*SPEC[1:], "instruction", "input", "output", *SCORES, "reason")
-_TYPES = {"row_id": pa.int64(), "difficulty_level": pa.int64(), **{s: pa.float64() for s in SCORES}}
+_TYPES = {"row_id": pa.int64(), "difficulty_level": pa.int64(), "judge_spread": pa.float64(),
+          **{s: pa.float64() for s in SCORES}}
 
 
 def schema(columns: tuple[str, ...]) -> pa.Schema:
@@ -80,22 +91,50 @@ def _body(ctx: StageContext) -> dict[str, Any]:
     with ctx.timed("teacher"):
         generated = checkpoint(ctx, "generated", schema(ROW), lambda: (
             generate_grounded(ctx, cfg, seed) if is_grounded else generate(ctx, cfg, base, seed)))
+
+    def dedup_then_judge() -> ray.data.Dataset:
+        # Inside the judged checkpoint: a resumed run that has the judged rows reads no item again.
+        rows, overlap = drop_near_duplicates(generated, evaluation_items(ctx, cfg), cfg.near_dup_threshold,
+                                             KEPT, FILTERED)
+        ctx.log.info("[synthesize] filtered before judging: %s", overlap)
+        return (score_by_construction(rows) if by_construction
+                else judge(ctx, rows, cfg.judge, base, cfg.judge_samples))
+
     with ctx.timed("judge"):
-        judged = checkpoint(ctx, "judged", schema(JUDGED), lambda: (
-            score_by_construction(generated) if by_construction else judge(ctx, generated, cfg.judge, base)))
+        judged = checkpoint(ctx, "judged", schema(JUDGED), dedup_then_judge)
     with ctx.timed("write"):
-        rows = judged.map(finish, fn_kwargs={"min_quality": cfg.min_quality, "seed": seed}).materialize()
-        outputs = write_outputs(ctx.out, rows)
+        rows = judged.map(finish, fn_kwargs={"min_quality": cfg.min_quality, "seed": seed,
+                                             "max_spread": cfg.max_judge_spread}).materialize()
+        outputs, dpo = write_outputs(ctx.out, rows, cfg)
         table = rows.drop_columns(["instruction", "input", "output", "rejected_output"]).to_pandas()
+        # Ray hands Arrow-backed columns, where NaN is a value, not a missing one: dropna kept the
+        # unjudged rows and every judge mean came out NaN (null in the manifest).
+        table = table.astype({c: "float64" for c in (*SCORES, "judge_spread")})
         outputs["plot"] = plot_scores(table, cfg.min_quality, ctx.out / "judge_scores.png")
     counts, metrics = summarize(table, cfg.num_instructions)
-    metrics.update(provenance(table, cfg))
+    metrics.update(provenance(table, cfg), dpo=dpo)
     outputs["data_card"] = write_data_card(ctx.out / "data_card.md", table, metrics)
     ctx.log.info("[synthesize] %d specs -> kept %d, filtered %d %s, quarantined %d", counts["in"], counts["kept"],
                  counts["filtered"], metrics["filter_reasons"], counts["quarantined"])
     if not counts["quarantined"]:
         outputs.pop("quarantine")
     return {"counts": counts, "metrics": metrics, "outputs": outputs}
+
+
+def evaluation_items(ctx: StageContext, cfg: SynthesizeSection) -> list[dict[str, Any]]:
+    """Every item (validation and test) of synthesize.decontaminate_tasks, tagged with its task."""
+    from mediphi.evaluate import read_task_items
+    from mediphi.evaluate.tasks import get_task
+
+    items = []
+    for name in cfg.decontaminate_tasks:
+        for split in ("validation", "test"):
+            try:
+                found = read_task_items(ctx, get_task(name), split=split, max_items=cfg.decontaminate_items)
+            except InputError:  # a small eval split may leave one split empty: nothing to overlap
+                continue
+            items += [{**it, "task": name} for it in found]
+    return items
 
 
 def checkpoint(ctx: StageContext, name: str, columns: pa.Schema,
@@ -126,6 +165,18 @@ def _spread(rng: np.random.Generator, values: list[Any], n: int) -> list[Any]:
     return [values[i] for i in order]
 
 
+def _weighted_spread(rng: np.random.Generator, weights: dict[int, float], n: int) -> list[int]:
+    """n draws whose counts follow `weights` as closely as integers allow (largest remainder), in
+    random order: the shares hold exactly at any n, which independent draws do not."""
+    total = sum(weights.values())
+    exact = {k: n * w / total for k, w in weights.items()}
+    counts = {k: int(v) for k, v in exact.items()}
+    for k in sorted(exact, key=lambda k: (counts[k] - exact[k], k))[:n - sum(counts.values())]:
+        counts[k] += 1
+    values = [k for k, c in counts.items() for _ in range(c)]
+    return [values[i] for i in rng.permutation(len(values))]
+
+
 def sample_specs(docs: ray.data.Dataset, cfg: SynthesizeSection, seed: int) -> list[dict[str, Any]]:
     ids = sorted(r["doc_id"] for r in docs.select_columns(["doc_id"]).iter_rows())
     if not ids:
@@ -134,7 +185,7 @@ def sample_specs(docs: ray.data.Dataset, cfg: SynthesizeSection, seed: int) -> l
     doc_ids = _spread(rng, ids, n)
     tasks = _spread(rng, list(TASK_TYPES), n)
     doc_types = _spread(rng, list(DOCUMENT_TYPES), n)
-    levels = _spread(rng, list(DIFFICULTY_LEVELS), n)
+    levels = _weighted_spread(rng, cfg.difficulty_weights, n)
     n_json = round(n * cfg.json_fraction)
     formats = [("json" if i < n_json else "plain_text") for i in rng.permutation(n)]
     wanted = set(doc_ids)
@@ -229,15 +280,19 @@ def _apply_reply(row: dict[str, Any], step: TeacherStep) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- 3. judge
-def judge(ctx: StageContext, rows: ray.data.Dataset, engine: EngineConfig, base: str) -> ray.data.Dataset:
-    """Five scores per row still in the running; rows filtered earlier get NaN scores."""
-    unscored = rows.filter(lambda r: r["status"] != KEPT).map(lambda r: {**r, **{s: math.nan for s in SCORES}})
+def judge(ctx: StageContext, rows: ray.data.Dataset, engine: EngineConfig, base: str,
+          samples: int = 1) -> ray.data.Dataset:
+    """Five scores per row still in the running, each the mean over `samples` prompt framings;
+    rows filtered earlier get NaN scores."""
+    unscored = rows.filter(lambda r: r["status"] != KEPT).map(
+        lambda r: {**r, **{s: math.nan for s in SCORES}, "judge_spread": math.nan})
     todo = rows.filter(lambda r: r["status"] == KEPT)
     n = todo.count()
     if n == 0:
         return unscored.materialize()
-    ctx.log.info("[synthesize] judge: %d rows x %d criteria x %d choices", n, len(SCORES), len(SCORE_CHOICES))
-    requests = todo.flat_map(_judge_requests, fn_kwargs={"text_prompts": engine.kind == "openai"})
+    ctx.log.info("[synthesize] judge: %d rows x %d criteria x %d framings x %d choices", n, len(SCORES), samples,
+                 len(SCORE_CHOICES))
+    requests = todo.flat_map(_judge_requests, fn_kwargs={"text_prompts": engine.kind == "openai", "samples": samples})
     scored = generate_column(requests, engine, base, "chat", "logliks", sampling_params(engine),
                              choices_col="choices")
     # One partition per thousand examples: the default (200) costs seconds of empty tasks at demo scale.
@@ -250,17 +305,18 @@ def score_by_construction(rows: ray.data.Dataset) -> ray.data.Dataset:
     """Grounded rows: scores set by construction (grounded.scores_by_construction); filtered rows get NaN."""
     def score(row: dict[str, Any]) -> dict[str, Any]:
         if row["status"] != KEPT:
-            return {**row, **{s: math.nan for s in SCORES}}
+            return {**row, **{s: math.nan for s in SCORES}, "judge_spread": math.nan}
         return {**row, **grounded.scores_by_construction(int(row["difficulty_level"]))}
     return rows.map(score).materialize()
 
 
-def _judge_requests(row: dict[str, Any], text_prompts: bool) -> list[dict[str, Any]]:
-    def prompt(criterion: str) -> str:
-        text = prompts.judge_prompt(criterion, row)
+def _judge_requests(row: dict[str, Any], text_prompts: bool, samples: int = 1) -> list[dict[str, Any]]:
+    def prompt(criterion: str, variant: int) -> str:
+        text = prompts.judge_prompt(criterion, row, variant)
         # OpenAI-compatible servers score only raw text (no chat log-likelihoods)
         return json.dumps(f"{text}\nScore: " if text_prompts else prompts.user(text))
-    return [{**row, "criterion": c, "chat": prompt(c), "choices": json.dumps(list(SCORE_CHOICES))} for c in SCORES]
+    return [{**row, "criterion": c, "chat": prompt(c, v), "choices": json.dumps(list(SCORE_CHOICES))}
+            for c in SCORES for v in range(samples)]
 
 
 def _read_score(row: dict[str, Any]) -> dict[str, Any]:
@@ -269,22 +325,27 @@ def _read_score(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _one_row_per_example(group: pd.DataFrame) -> pd.DataFrame:
+    """A criterion's score is the mean over its framings; judge_spread is the largest range of them."""
     row = group.iloc[0].drop(["criterion", "score"]).to_dict()
-    scores = dict(zip(group["criterion"], group["score"].astype(float)))
-    row.update({s: scores[s] for s in SCORES})
-    if not all(math.isfinite(scores[s]) for s in SCORES):
+    per = group.groupby("criterion")["score"].agg(["mean", "min", "max"]).astype(float).reindex(list(SCORES))
+    row.update({s: float(per.at[s, "mean"]) for s in SCORES})
+    row["judge_spread"] = float((per["max"] - per["min"]).max())
+    # pandas' mean skips NaN: one unreadable framing, or a criterion never answered, is not a score
+    if not np.isfinite(group["score"].astype(float)).all() or per["mean"].isna().any():
         row.update(status=QUARANTINED, reason="judge_scores_not_finite")
     return pd.DataFrame([row])
 
 
 # ----------------------------------------------------------------------------- 4. rejected answers
-def finish(row: dict[str, Any], min_quality: float, seed: int) -> dict[str, Any]:
+def finish(row: dict[str, Any], min_quality: float, seed: int, max_spread: float = 4.0) -> dict[str, Any]:
     """Final status of a judged row; a kept row gets its rejected answer with one injected error."""
     row = {**row, "rejected_output": "", "error_type": ""}
     if row["status"] != KEPT:
         return row
     if row["quality"] < min_quality:
         return {**row, "status": FILTERED, "reason": "low_quality"}
+    if row["judge_spread"] > max_spread:
+        return {**row, "status": FILTERED, "reason": "judge_inconsistent"}
     injected = inject_error(row["output"], row["output_format"], seed)
     if injected is None:
         return {**row, "status": FILTERED, "reason": "no_injectable_error"}
@@ -293,24 +354,41 @@ def finish(row: dict[str, Any], min_quality: float, seed: int) -> dict[str, Any]
 
 
 # ----------------------------------------------------------------------------- outputs
-def write_outputs(out: Path, rows: ray.data.Dataset) -> dict[str, str]:
+def dpo_subset(kept: pd.DataFrame, top_fraction: float, min_quality: float) -> list[int]:
+    """Row ids of the DPO pairs: the kept rows of at least `min_quality`, best judge quality first
+    (ties by row id), the top `top_fraction` of them (at least one when any qualifies)."""
+    eligible = kept[kept["quality"] >= min_quality].sort_values(["quality", "row_id"], ascending=[False, True])
+    take = min(len(eligible), max(1, math.ceil(top_fraction * len(eligible)))) if len(eligible) else 0
+    return sorted(int(i) for i in eligible["row_id"].iloc[:take])
+
+
+def write_outputs(out: Path, rows: ray.data.Dataset, cfg: SynthesizeSection) -> tuple[dict[str, str], dict[str, Any]]:
     paths = {name: out / name for name in ("mediflow", "sft", "dpo", "filtered", "quarantine")}
     for path in paths.values():
         shutil.rmtree(path, ignore_errors=True)
     kept = rows.filter(lambda r: r["status"] == KEPT).sort("row_id").materialize()
     write_parquet(kept.select_columns(list(MEDIFLOW)), paths["mediflow"], schema(MEDIFLOW))
     write_parquet(kept.map(lambda r: {"prompt": prompts.student_prompt(r["instruction"], r["input"]),
-                                      "completion": r["output"]}),
-                  paths["sft"], schema(("prompt", "completion")))
-    write_parquet(kept.map(lambda r: {"prompt": prompts.student_prompt(r["instruction"], r["input"]),
-                                      "chosen": r["output"], "rejected": r["rejected_output"]}),
-                  paths["dpo"], schema(("prompt", "chosen", "rejected")))
+                                      "completion": r["output"], "instruction": r["instruction"],
+                                      "input": r["input"]}),
+                  paths["sft"], schema(SFT_COLUMNS))
+    scores = kept.select_columns(["row_id", "quality"]).to_pandas()
+    chosen = set(dpo_subset(scores, cfg.dpo_top_fraction, cfg.dpo_min_quality))
+    write_parquet(kept.filter(lambda r: r["row_id"] in chosen)
+                  .map(lambda r: {"prompt": prompts.student_prompt(r["instruction"], r["input"]),
+                                  "chosen": r["output"], "rejected": r["rejected_output"],
+                                  "instruction": r["instruction"], "input": r["input"]}),
+                  paths["dpo"], schema(DPO_COLUMNS))
+    in_set = scores[scores["row_id"].isin(chosen)]["quality"]
+    dpo = {"pairs": len(chosen), "of_kept": len(scores), "top_fraction": cfg.dpo_top_fraction,
+           "min_quality": cfg.dpo_min_quality,
+           "quality_range": [round(float(in_set.min()), 4), round(float(in_set.max()), 4)] if len(in_set) else []}
     for status, name in ((FILTERED, "filtered"), (QUARANTINED, "quarantine")):
         part = rows.filter(lambda r, s=status: r["status"] == s).materialize()
         if part.count():
             write_parquet(part.sort("row_id").select_columns(list(FILTERED_COLUMNS)), paths[name],
                           schema(FILTERED_COLUMNS))
-    return {name: str(path) for name, path in paths.items()}
+    return {name: str(path) for name, path in paths.items()}, dpo
 
 
 def summarize(table: pd.DataFrame, num_instructions: int) -> tuple[dict[str, int], dict[str, Any]]:
@@ -328,6 +406,7 @@ def summarize(table: pd.DataFrame, num_instructions: int) -> tuple[dict[str, int
         "judged": len(judged),
         "judge_mean": {s: round(float(judged[s].mean()), 4) for s in SCORES} if len(judged) else {},
         "kept_judge_mean": {s: round(float(kept[s].mean()), 4) for s in SCORES} if len(kept) else {},
+        "judge_spread_mean": round(float(judged["judge_spread"].mean()), 4) if len(judged) else None,
         **{axis: {"in": tally(table, axis), "kept": tally(kept, axis)}
            for axis in ("task_type", "output_format", "difficulty_level")},
         "error_types": tally(kept, "error_type"),
@@ -362,6 +441,14 @@ def write_data_card(path: Path, table: pd.DataFrame, metrics: dict[str, Any]) ->
     for (source, task), n in sorted(Counter(zip(sources, kept["task_type"])).items()):
         lines.append(f"| {teacher} | {source} | {task} | {n} |")
     lines.append(f"| {teacher} | all | all | {len(kept)} |")
+    levels = metrics["difficulty_level"]
+    lines += ["", "| difficulty level | specs | kept |", "|---:|---:|---:|"]
+    lines += [f"| {k} | {n} | {levels['kept'].get(k, 0)} |" for k, n in levels["in"].items()]
+    dpo = metrics.get("dpo")
+    if dpo:
+        lines += ["", f"DPO pairs: {dpo['pairs']} of {dpo['of_kept']} kept rows (the top {dpo['top_fraction']:g} "
+                      f"by judge quality, quality >= {dpo['min_quality']:g}; quality in the set: "
+                      f"{dpo['quality_range']}). Rejected answers: one error injected by rule (errors.py)."]
     path.write_text("\n".join(lines) + "\n")
     return str(path)
 

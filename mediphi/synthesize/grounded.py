@@ -61,8 +61,10 @@ _PARSERS = {"icd10cm": icd.parse, "pubmed": pubmed.parse}
 
 
 def scores_by_construction(difficulty_level: int) -> dict[str, float]:
+    """The judge's columns for a row built from a record: no judge, so no spread between framings."""
     return {"quality": 5.0, "alignment": 5.0, "coherence": 5.0, "realism": 3.0,
-            "difficulty": 1.0 + 4.0 * (difficulty_level - 1) / 5.0}  # levels 1..6 onto the 1..5 scale
+            "difficulty": 1.0 + 4.0 * (difficulty_level - 1) / 5.0,  # levels 1..6 onto the 1..5 scale
+            "judge_spread": 0.0}
 
 
 def load_records(corpora: dict[str, dict[str, str]], kinds: dict[str, str]) -> dict[str, list[Any]]:

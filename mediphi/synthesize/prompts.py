@@ -100,14 +100,31 @@ def parse_json_object(reply: str) -> dict[str, Any] | None:
 
 
 # ----------------------------------------------------------------------------- judge
-def judge_prompt(criterion: str, row: dict[str, Any]) -> str:
+# Self-consistency (synthesize.judge_samples = k): the judge answers each criterion under the first
+# k framings; the mean of the k scores is the row's score and their range its spread. A score that
+# moves with the wording is one the judge is unsure of.
+JUDGE_FRAMES: tuple[tuple[str, bool, str], ...] = (
+    # (preamble, question before the fields, closing)
+    ("You review synthetic clinical training data.", False, "Rate from {scale}. Answer with one digit."),
+    ("You are a senior clinician auditing examples written for a medical AI.", True,
+     "Give a score from {scale}. Reply with a single digit."),
+    ("Quality control for a clinical instruction dataset.", False,
+     "Score it on a scale of {scale}; write only the digit."),
+    ("A reviewer must grade the following clinical example honestly; most examples are not perfect.", True,
+     "Your grade, {scale}, as one digit:"),
+)
+
+
+def judge_prompt(criterion: str, row: dict[str, Any], variant: int = 0) -> str:
     question, fields = JUDGE_CRITERIA[criterion]
+    preamble, question_first, closing = JUDGE_FRAMES[variant]
     document = row["input_data"].lower()
     labels = {"instruction": "Instruction", "input": f"Input ({document})", "output": "Response"}
     shown = "\n".join(f"{labels[f]}:\n{row[f]}\n" for f in fields)
     scale = "1 (trivial) to 5 (expert)" if criterion == "difficulty" else "1 (poor) to 5 (excellent)"
-    return (f"You review synthetic clinical training data.\n\n{shown}\n{question.format(document=document)}\n"
-            f"Rate from {scale}. Answer with one digit.")
+    asked = question.format(document=document)
+    body = f"{asked}\n\n{shown}" if question_first else f"{shown}\n{asked}"
+    return f"{preamble}\n\n{body}\n{closing.format(scale=scale)}"
 
 
 def expected_score(logliks: list[float]) -> float:
