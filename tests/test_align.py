@@ -39,6 +39,9 @@ def max_change(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> float:
     return max((a[k] - b[k]).abs().max().item() for k in a)
 
 
+INSTRUCTION = "Answer the clinical question in one sentence."
+
+
 @pytest.fixture
 def upstream(tiny_config, tiny_llama, tmp_path):
     """A registered 'merge' (the tiny Llama as the merged model) and 'synthesize' (8 SFT, 8 DPO rows)."""
@@ -49,14 +52,23 @@ def upstream(tiny_config, tiny_llama, tmp_path):
     merged = save_model(load_causal_lm(tiny_llama), load_tokenizer(tiny_llama), up / "merged",
                         {"title": "merged (test)", "role": "merged"})
     # One bad row each, to be quarantined: nothing to learn from it.
-    sft = write_parquet(up / "sft", [{"prompt": q, "completion": a} for q, a in QUESTIONS]
-                        + [{"prompt": "Define BMI.", "completion": "  "}])
-    dpo = write_parquet(up / "dpo", [{"prompt": q, "chosen": a, "rejected": "I am not sure."} for q, a in QUESTIONS]
-                        + [{"prompt": "Define BMI.", "chosen": "Body mass index.", "rejected": "Body mass index."}])
+    # synthesize's columns: the instruction (system message by default) and its input (user message)
+    sft = write_parquet(up / "sft", [{"prompt": q, "completion": a, "instruction": INSTRUCTION, "input": q}
+                                     for q, a in QUESTIONS]
+                        + [{"prompt": "Define BMI.", "completion": "  ", "instruction": INSTRUCTION, "input": "BMI"}])
+    dpo = write_parquet(up / "dpo", [{"prompt": q, "chosen": a, "rejected": "I am not sure.", "instruction": INSTRUCTION,
+                                      "input": q} for q, a in QUESTIONS]
+                        + [{"prompt": "Define BMI.", "chosen": "Body mass index.", "rejected": "Body mass index.",
+                            "instruction": INSTRUCTION, "input": "BMI"}])
     mediflow = write_parquet(up / "mediflow", [{"instruction": q, "output": a} for q, a in QUESTIONS])
     run_dir = tiny_config.run.run_dir
     write_manifest(run_dir, "merge", {"merged": str(merged), "per_expert": {}, "best_params": {}})
     write_manifest(run_dir, "synthesize", {"sft": sft, "dpo": dpo, "mediflow": mediflow})
+    # PubMed eval-split abstracts: pubmed_title's validation items score each phase's model.
+    eval_docs = write_parquet(up / "pubmed_eval", [
+        {"doc_id": f"pubmed:{i}", "title": f"Outcomes of {q.rstrip('?').lower()} in {i} adults", "text": a * 3,
+         "meta": "{}", "split": "eval"} for i, (q, a) in enumerate(QUESTIONS * 5)])
+    write_manifest(run_dir, "prepare", {"corpora": {"pubmed": {"eval": eval_docs}}})
     return {"merged": str(merged), "run_dir": run_dir}
 
 
@@ -73,6 +85,7 @@ def test_align_sft_then_dpo_on_two_workers(ray_session, tiny_config, upstream, m
     config = tiny_config.model_copy(deep=True)
     config.align.sft.max_steps = -1
     config.align.sft.epochs = 1.0
+    config.align.validation_tasks, config.align.validation_items = ["pubmed_title"], 3
     manifest = align.run(config, upstream["run_dir"])
 
     assert manifest["status"] == "complete"
@@ -104,6 +117,14 @@ def test_align_sft_then_dpo_on_two_workers(ray_session, tiny_config, upstream, m
     start, after_sft, after_dpo = state(upstream["merged"]), state(sft_dir), state(aligned_dir)
     assert max_change(start, after_sft) > 1e-4
     assert max_change(after_sft, after_dpo) > 1e-5
+    # Each phase's model scored on the same validation items (never test items); training moved them.
+    from mediphi.evaluate.offline import eval_split
+
+    val = manifest["metrics"]["validation"]
+    assert val["items"] == {"pubmed_title": 3} and sorted(val["scores"]) == ["dpo", "sft", "start"]
+    assert all(0 < val["scores"][m]["pubmed_title"] < 1 for m in val["scores"])
+    assert len({val["scores"][m]["pubmed_title"] for m in val["scores"]}) == 3
+    assert sum(eval_split("pubmed_title", f"pubmed:{i}") == "validation" for i in range(40)) >= 3
     card = json.loads((Path(aligned_dir) / "mediphi.json").read_text())
     assert card["start_model"] == sft_dir and card["start_lineage"]["start_model"] == upstream["merged"]
 
@@ -192,3 +213,42 @@ def test_dpo_with_lora_trains_only_adapters_and_merges(tiny_llama, tmp_path):
     merged = trainer.model.merge_and_unload()
     start, after = state(tiny_llama), {k: v.detach() for k, v in merged.state_dict().items()}
     assert max_change(start, after) > 1e-4
+
+
+def test_chat_layout_puts_the_instruction_in_the_system_message(tmp_path, tiny_llama):
+    """MediPhi-Instruct's layout: instruction = system, input = user; `user` keeps one user turn."""
+    from mediphi.align import data
+    from mediphi.config import InputError
+    from mediphi.models import load_tokenizer
+
+    rows = [{"prompt": "Summarize.\n\nPt with CP.", "completion": "Chest pain.", "instruction": "Summarize.",
+             "input": "Pt with CP."},
+            {"prompt": "What is BMI?\n\n", "completion": "Body mass index.", "instruction": "What is BMI?", "input": ""},
+            {"prompt": "x", "completion": "y", "instruction": " ", "input": "z"}]
+    src = write_parquet(tmp_path / "sft", rows)
+    counts = data.prepare("sft", src, tmp_path / "out.parquet", tmp_path / "q.parquet", "system_user")
+    assert counts == {"in": 3, "kept": 2, "filtered": 0, "quarantined": 1}
+    assert pq.read_table(tmp_path / "q.parquet").column("reason").to_pylist() == ["empty instruction"]
+    kept = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    assert kept[0]["prompt"] == [{"role": "system", "content": "Summarize."}, {"role": "user", "content": "Pt with CP."}]
+    assert kept[1]["prompt"] == [{"role": "user", "content": "What is BMI?"}]  # no input: the question is the turn
+    assert kept[0]["completion"] == [{"role": "assistant", "content": "Chest pain."}]
+    text = load_tokenizer(tiny_llama).apply_chat_template(kept[0]["prompt"], tokenize=False, add_generation_prompt=True)
+    assert text.startswith("<|im_start|>system\nSummarize.<|im_end|>\n<|im_start|>user\nPt with CP.")
+
+    data.prepare("sft", src, tmp_path / "u.parquet", tmp_path / "uq.parquet", "user")
+    assert pq.read_table(tmp_path / "u.parquet").to_pylist()[0]["prompt"] == [
+        {"role": "user", "content": "Summarize.\n\nPt with CP."}]
+    # A set with a prompt column only needs the user layout, and the error says so.
+    bare = write_parquet(tmp_path / "bare", [{"prompt": "Q", "completion": "A"}])
+    with pytest.raises(InputError, match="no instruction / input column.*align.chat_layout: user"):
+        data.prepare("sft", bare, tmp_path / "b.parquet", tmp_path / "bq.parquet", "system_user")
+
+
+def test_validation_tasks_must_be_offline():
+    from mediphi.config import ConfigError, RunConfig
+
+    with pytest.raises(ConfigError, match=r"align.validation_tasks: .*mednli reads a data file"):
+        RunConfig.from_dict({"align": {"validation_tasks": ["mednli"]}})
+    assert RunConfig.from_dict({"align": {"validation_tasks": ["pubmed_title", "pubmed_title"]}}).align.validation_tasks == [
+        "pubmed_title"]

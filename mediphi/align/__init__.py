@@ -5,6 +5,8 @@ Recipe:
   2. check synthesize's SFT and DPO rows, turn them into chat messages (bad rows quarantined)
   3. SFT (trl.SFTTrainer) on `align.sft.num_workers` Ray Train workers -> sft_model/
   4. DPO (trl.DPOTrainer) from the SFT model, the SFT model as the frozen reference -> aligned/
+  5. with `align.validation_tasks`: the start, SFT and DPO models scored on those tasks' validation
+     items (the merge objective's scoring), so the manifest shows what each phase did
 Each phase is marked done once its model is exported, so a rerun after a crash skips it. Each phase
 that trains is logged to MLflow from the driver (mediphi.training.tracking, the experts' schema).
 """
@@ -39,21 +41,53 @@ def _body(ctx: StageContext) -> dict[str, Any]:
     start = start_model(ctx)
     with ctx.timed("data"):
         counts = {phase: data.prepare(phase, ctx.input("synthesize", phase), ctx.out / "data" / f"{phase}.parquet",
-                                      ctx.out / "quarantine" / f"{phase}.parquet")
+                                      ctx.out / "quarantine" / f"{phase}.parquet", ctx.config.align.chat_layout)
                   for phase in PHASES}
 
     sft_model = run_phase(ctx, "sft", start, ctx.config.align.sft, counts["sft"]["kept"], storage)
     aligned = run_phase(ctx, "dpo", str(sft_model), ctx.config.align.dpo, counts["dpo"]["kept"], storage,
                         extra_args={"beta": ctx.config.align.dpo_beta})
     outputs = {"sft_model": sft_model, "aligned": aligned, "quarantine": ctx.out / "quarantine"}
+    validation = validate(ctx, {"start": start, "sft": str(sft_model), "dpo": str(aligned)})
     record = tracking.stage_record(ctx, {phase: ctx.done_info(phase).get("mlflow_run_id") for phase in PHASES})
     if record:
         outputs["tracking"] = record
     return {
         "counts": counts,
         "outputs": outputs,
-        "metrics": {phase: ctx.done_info(phase)["metrics"] for phase in PHASES},
+        "metrics": {**{phase: ctx.done_info(phase)["metrics"] for phase in PHASES},
+                    **({"validation": validation} if validation else {})},
     }
+
+
+def validate(ctx: StageContext, models: dict[str, str]) -> dict[str, Any] | None:
+    """Each model's mean score per validation task ({"scores": {model: {task: mean}}, "items": {task: n}});
+    resumable (a done marker)."""
+    cfg = ctx.config.align
+    if not cfg.validation_tasks:
+        return None
+    if ctx.is_done("validation"):
+        return ctx.done_info("validation")
+    from mediphi.evaluate import read_task_items
+    from mediphi.evaluate.tasks import get_task
+    from mediphi.merge.objective import item_scores
+    from mediphi.models import load_causal_lm, load_tokenizer
+
+    items = {t: read_task_items(ctx, get_task(t), split="validation", max_items=cfg.validation_items)
+             for t in cfg.validation_tasks}
+    scores: dict[str, dict[str, float]] = {}
+    with ctx.timed("validation"):
+        for name, path in models.items():
+            model, tok = load_causal_lm(path, ctx.config.model.dtype), load_tokenizer(path)
+            scores[name] = {}
+            for t, its in items.items():
+                values = item_scores(model, tok, t, its, "gold_prob", "gold_token_prob")
+                scores[name][t] = sum(values) / len(values)
+            ctx.log.info("validation: %s %s", name, {t: round(x, 4) for t, x in scores[name].items()})
+    result = {"scores": scores, "items": {t: len(its) for t, its in items.items()},
+              "metric": "multiple choice: p(gold option); generation: per-token p(reference)"}
+    ctx.mark_done("validation", result)
+    return result
 
 
 def start_model(ctx: StageContext) -> str:
