@@ -623,3 +623,28 @@ def test_an_error_after_the_stream_began_is_an_error_event():
                          '"code": null}}\n\n'
     assert events[-1] == "data: [DONE]\n\n" and not gen.cancelled
     assert '"content": "Hel"' in events[1]  # after the role chunk
+
+
+def test_a_job_that_fails_inside_a_batch_fails_alone():
+    """A batch group that raises is rerun job by job: the others get their results, the failing
+    job its own exception (which its request raises), never the batch's."""
+    import asyncio
+
+    from mediphi.serve.app import isolated, unwrap
+
+    calls = []
+
+    async def run(part):
+        calls.append(list(part))
+        if 2 in part:
+            raise ValueError("row 2 cannot be tokenized")
+        return [f"out{i}" for i in part]
+
+    out = asyncio.run(isolated(run, [0, 2, 5]))
+    assert out[0] == "out0" and out[5] == "out5" and isinstance(out[2], ValueError)
+    assert calls == [[0, 2, 5], [0], [2], [5]]
+    with pytest.raises(ValueError, match="row 2"):
+        unwrap(out[2])
+    assert unwrap(out[5]) == "out5"
+    calls.clear()
+    assert asyncio.run(isolated(run, [1, 3])) == {1: "out1", 3: "out3"} and calls == [[1, 3]]  # no failure: one call

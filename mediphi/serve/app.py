@@ -379,6 +379,31 @@ def ids_offsets(tok, ids: list[int]) -> tuple[str, list[int]]:
     return tok.decode(ids), [len(tok.decode(ids[:j])) for j in range(len(ids))]
 
 
+async def isolated(run, idx: list[int]) -> dict[int, Any]:
+    """One batch group's results by job index. If the group fails and holds more than one job, each
+    job runs alone, so that a job that fails, fails alone: its exception is its result (Ray Serve
+    hands a batch's results back as they are; `unwrap` raises it in that job's request)."""
+    try:
+        return dict(zip(idx, await run(idx)))
+    except Exception as e:
+        if len(idx) == 1:
+            return {idx[0]: e}
+        log.warning("a batch of %d jobs failed (%s: %s); running them one by one", len(idx), type(e).__name__, e)
+    out: dict[int, Any] = {}
+    for i in idx:
+        try:
+            out[i] = (await run([i]))[0]
+        except Exception as e:
+            out[i] = e
+    return out
+
+
+def unwrap(result: Any) -> Any:
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
 @serve.deployment
 class ModelServer:
     """Loads the requested model on demand and generates or scores for it; one model forward at a time.
@@ -438,7 +463,8 @@ class ModelServer:
         if one_pass:
             for row in ids:
                 self._max_tokens(job, len(row), engine)
-            scored = await self._score({"model": job["model"], "rows": ids, "top_k": job["logprobs"], "next": True})
+            scored = unwrap(await self._score({"model": job["model"], "rows": ids, "top_k": job["logprobs"],
+                                               "next": True}))
             gens = []
             for row, sc in zip(ids, scored):
                 token, lp, top = sc.next
@@ -451,8 +477,8 @@ class ModelServer:
             gens = await self._generate_all(engine, job, ids)
             if want_lp:
                 rows = [r + g["token_ids"] for r, g in zip(ids, gens)]
-                scored = await self._score({"model": job["model"], "rows": rows, "top_k": job["logprobs"],
-                                            "next": False})
+                scored = unwrap(await self._score({"model": job["model"], "rows": rows, "top_k": job["logprobs"],
+                                                   "next": False}))
         results = []
         for i, gen in enumerate(gens):
             result = dict(gen)
@@ -534,8 +560,8 @@ class ModelServer:
                 return {"text": "", "token_ids": [], "completion_tokens": 0, "finish_reason": "length"}
             params = SamplingParams(max_new_tokens=m, temperature=job["temperature"], top_p=job["top_p"],
                                     stop=tuple(job["stop"]))
-            return await self._generate({"model": job["model"], "ids": row, "params": params,
-                                         "seed": choice_seed(job["seed"], i)})
+            return unwrap(await self._generate({"model": job["model"], "ids": row, "params": params,
+                                                "seed": choice_seed(job["seed"], i)}))
 
         gens = await asyncio.gather(*(one(i, row, m) for i, (row, m) in enumerate(zip(ids, max_tokens))))
         return [{**g, "prompt_tokens": len(row)} for g, row in zip(gens, ids)]
@@ -581,13 +607,16 @@ class ModelServer:
         groups: dict[tuple[str, SamplingParams], list[int]] = defaultdict(list)
         for i, job in enumerate(jobs):
             groups[(job["model"], replace(job["params"], stop=(), seed=0))].append(i)
-        out: list[dict[str, Any]] = [{}] * len(jobs)
+        out: list[Any] = [{}] * len(jobs)
         for (name, params), idx in groups.items():
-            engine = await self.engine(name)
-            rows = await self._run(generate_ids, engine, [jobs[i]["ids"] for i in idx], params,
-                                   [jobs[i]["seed"] for i in idx])
-            for i, row in zip(idx, rows):
-                out[i] = finish_generation(engine.tokenizer, row, jobs[i]["params"])
+            async def run(part: list[int], name=name, params=params) -> list[dict[str, Any]]:
+                engine = await self.engine(name)
+                rows = await self._run(generate_ids, engine, [jobs[i]["ids"] for i in part], params,
+                                       [jobs[i]["seed"] for i in part])
+                return [finish_generation(engine.tokenizer, row, jobs[i]["params"]) for i, row in zip(part, rows)]
+
+            for i, result in (await isolated(run, idx)).items():
+                out[i] = result
         return out
 
     @serve.batch(max_batch_size=8, batch_wait_timeout_s=0.05)  # sizes reset from the config in __init__
@@ -599,18 +628,22 @@ class ModelServer:
         groups: dict[str, list[int]] = defaultdict(list)
         for i, job in enumerate(jobs):
             groups[job["model"]].append(i)
-        out: list[list[Any]] = [[] for _ in jobs]
+        out: list[Any] = [[] for _ in jobs]
         for name, idx in groups.items():
-            engine = await self.engine(name)
-            rows = [row for i in idx for row in jobs[i]["rows"]]
-            top_k = [jobs[i]["top_k"] for i in idx for _ in jobs[i]["rows"]]
-            nexts = [jobs[i]["next"] for i in idx for _ in jobs[i]["rows"]]
-            self._stats["scored_rows"] += len(rows)
-            scored = await self._run(engine.sequence_logprobs, rows, top_k, nexts)
-            k = 0
-            for i in idx:
-                out[i] = scored[k:k + len(jobs[i]["rows"])]
-                k += len(jobs[i]["rows"])
+            async def run(part: list[int], name=name) -> list[list[Any]]:
+                engine = await self.engine(name)
+                rows = [row for i in part for row in jobs[i]["rows"]]
+                top_k = [jobs[i]["top_k"] for i in part for _ in jobs[i]["rows"]]
+                nexts = [jobs[i]["next"] for i in part for _ in jobs[i]["rows"]]
+                self._stats["scored_rows"] += len(rows)
+                scored = await self._run(engine.sequence_logprobs, rows, top_k, nexts)
+                cuts = [0]
+                for i in part:
+                    cuts.append(cuts[-1] + len(jobs[i]["rows"]))
+                return [scored[a:b] for a, b in zip(cuts, cuts[1:])]
+
+            for i, result in (await isolated(run, idx)).items():
+                out[i] = result
         return out
 
 
