@@ -135,6 +135,11 @@ class TrainingConfig(Section):
     max_failures: int = Field(
         2, ge=0, description="Times Ray Train restarts the worker group after a worker dies (SIGKILL, a lost "
                              "spot node) before the phase fails; each restart resumes from the last checkpoint.")
+    eval_every: int = Field(
+        25, ge=0, description="Optimizer steps between validation losses on the phase's validation rows (experts: "
+                              "the corpus's val-split documents, packed by pit); step 0 and the last step are always "
+                              "measured; 0: those two only.")
+    eval_rows: int = Field(32, ge=0, description="Packed validation rows each measurement reads; 0: no validation.")
     seed: int = 0
 
 
@@ -345,6 +350,8 @@ class PitSection(Section):
     max_docs_per_corpus: int | None = Field(None, ge=1)
     seq_len: int = Field(256, ge=16)
     doc_max_chars: int = Field(1500, ge=100, description="Documents are cut to this in prompts.")
+    val_docs: int = Field(64, ge=0, description="Val-split documents per corpus packed as the experts' "
+                                                "validation rows (their validation loss); 0: none.")
     per_corpus: dict[str, PitCorpusSettings] = Field(
         default_factory=dict, description="Corpus name -> settings that replace the ones above for it.")
 

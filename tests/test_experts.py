@@ -26,6 +26,15 @@ def packed_rows(path, n_rows: int, seed: int = 0, vocab: int = 200):
     return path
 
 
+def mean_loss(model_dir: str, data) -> float:
+    """The model's mean next-token loss over every packed row of `data`, by a plain HF forward."""
+    from mediphi.models import load_causal_lm
+
+    ids = torch.tensor(pq.read_table(data).column("input_ids").to_pylist(), dtype=torch.int64)
+    with torch.no_grad():
+        return float(load_causal_lm(model_dir).eval()(input_ids=ids, labels=ids).loss)
+
+
 def weights(model_dir: str) -> dict[str, torch.Tensor]:
     from mediphi.models import load_causal_lm
 
@@ -92,12 +101,21 @@ def test_plan_steps_and_too_little_data():
 def test_deepspeed_zero2_on_two_workers_trains_and_exports(ray_session, tiny_llama, tmp_path):
     from mediphi.training import train_causal_lm
 
-    data = packed_rows(tmp_path / "data", 16)
+    data, val = packed_rows(tmp_path / "data", 16), packed_rows(tmp_path / "val", 6, seed=0)
     cfg = TrainingConfig(num_workers=2, micro_batch_size=2, max_steps=4, seq_len=SEQ, learning_rate=3e-3,
-                         deepspeed="configs/deepspeed/zero2_cpu.json")
+                         deepspeed="configs/deepspeed/zero2_cpu.json", eval_every=3, eval_rows=4)
     result = train_causal_lm(tiny_llama, data, tmp_path / "model", cfg, name="ds", storage_path=tmp_path / "ray",
-                             card={"corpus": "unit"})
+                             card={"corpus": "unit"}, val_dir=val)
     m = result["metrics"]
+    # validation at step 0, every eval_every steps and at the end, on the first eval_rows rows: the
+    # losses the starting and the exported model have on them, computed here by a plain forward
+    assert [step for step, _ in m["val_curve"]] == [0, 3, 4]
+    first4 = tmp_path / "val4"
+    first4.mkdir()
+    pq.write_table(pq.read_table(val).slice(0, 4), first4 / "part.parquet")
+    assert m["val_curve"][0][1] == pytest.approx(mean_loss(tiny_llama, first4), rel=1e-4)
+    assert m["val_loss"] == m["val_curve"][-1][1] == pytest.approx(mean_loss(result["model_dir"], first4), rel=1e-4)
+    assert m["val_loss"] < m["val_curve"][0][1]
     assert m["strategy"] == "deepspeed" and m["world_size"] == 2
     assert m["steps"] == 4 and len(m["loss_curve"]) == 4
     assert m["tokens"] == 4 * 2 * 2 * SEQ  # steps x micro batch x workers x seq_len
@@ -119,17 +137,21 @@ def test_a_killed_worker_is_replaced_and_training_continues_the_same_curve(ray_s
     loss curve is the uninterrupted run's, step for step."""
     from mediphi.training import train_causal_lm
 
-    data = packed_rows(tmp_path / "data", 12, seed=2)
+    data, val = packed_rows(tmp_path / "data", 12, seed=2), packed_rows(tmp_path / "val", 2, seed=2)
     cfg = TrainingConfig(num_workers=1, micro_batch_size=2, seq_len=SEQ, learning_rate=3e-3, max_steps=6,
-                         checkpoint_every=2, max_failures=1, deepspeed="configs/deepspeed/zero2_cpu.json")
+                         checkpoint_every=2, max_failures=1, deepspeed="configs/deepspeed/zero2_cpu.json",
+                         eval_every=2)
     reference = train_causal_lm(tiny_llama, data, tmp_path / "ref", cfg, name="ref",
-                                storage_path=tmp_path / "ray")["metrics"]
+                                storage_path=tmp_path / "ray", val_dir=val)["metrics"]
     drilled = train_causal_lm(tiny_llama, data, tmp_path / "drill", cfg, name="drill",
-                              storage_path=tmp_path / "ray", kill_at_step=3)["metrics"]
+                              storage_path=tmp_path / "ray", kill_at_step=3, val_dir=val)["metrics"]
     assert (tmp_path / "ray" / "drill" / ".fault-drill-done").exists()  # the worker was killed
     assert drilled["steps"] == 6 and drilled["steps_this_run"] == 4  # the new worker started at step 2
     assert drilled["loss_curve"] == pytest.approx(reference["loss_curve"], rel=1e-5, abs=1e-6)
     assert drilled["lr_curve"] == pytest.approx(reference["lr_curve"])  # the scheduler resumed too
+    # the validation points measured before the kill came back with the checkpoint, none twice
+    assert [s for s, _ in drilled["val_curve"]] == [s for s, _ in reference["val_curve"]] == [0, 2, 4, 6]
+    assert [v for _, v in drilled["val_curve"]] == pytest.approx([v for _, v in reference["val_curve"]], rel=1e-5)
 
     # A stage rerun on the same name and storage (a killed stage, started again) continues from the
     # last checkpoint instead of step 0: here two more steps on top of the finished six.
@@ -163,7 +185,8 @@ def test_experts_stage_trains_one_expert_per_corpus_then_skips(ray_session, tiny
     empty.mkdir()
     pq.write_table(pa.table({"input_ids": pa.array([], type=pa.list_(pa.int32()))}), empty / "empty.parquet")
     phases["phase1"]["icd10cm"] = str(empty)
-    write_manifest(rd, "pit", phases)
+    # pit packed val documents for pubmed only: its phases measure a validation loss, icd10cm's do not
+    write_manifest(rd, "pit", {**phases, "val": {"pubmed": str(packed_rows(tmp_path / "val" / "pubmed", 4, seed=1))}})
     cfg = tiny_config.model_copy(deep=True)
     for phase in ("phase1", "phase2"):
         setattr(cfg.experts, phase, getattr(cfg.experts, phase).model_copy(update={"seq_len": SEQ}))
@@ -182,6 +205,9 @@ def test_experts_stage_trains_one_expert_per_corpus_then_skips(ray_session, tiny
     assert json.loads((rd.root / "experts/icd10cm/expert/mediphi.json").read_text())["init"] == \
         base_model(cfg)
     assert m["metrics"]["icd10cm"]["phase1"] == {"skipped": "no task data"}
+    steps = cfg.experts.phase2.max_steps
+    assert [s for s, _ in m["metrics"]["pubmed"]["phase2"]["val_curve"]] == [0, steps]
+    assert "val_curve" not in m["metrics"]["icd10cm"]["phase2"] or not m["metrics"]["icd10cm"]["phase2"]["val_curve"]
     assert (rd.root / "experts" / "loss_curves.png").stat().st_size > 0
 
     # Each phase that trained is one MLflow run in the run dir's file store, its loss curve per step.
@@ -204,6 +230,9 @@ def test_experts_stage_trains_one_expert_per_corpus_then_skips(ray_session, tiny
         assert [(h.step, h.value) for h in history] == list(enumerate(curve, start=1))
         assert len(client.get_metric_history(run_id, "lr")) == len(curve)
         assert run.data.metrics["final_loss"] == curve[-1] and run.data.metrics["tokens_per_s"] > 0
+        val = m["metrics"][corpus][phase].get("val_curve") or []
+        assert sorted((h.step, h.value) for h in client.get_metric_history(run_id, "val_loss")) == \
+            [tuple(point) for point in val]
 
     again = experts.run(cfg, rd)
     assert again["finished_at"] == m["finished_at"]  # up to date: nothing retrained

@@ -177,6 +177,13 @@ def test_pit_stage_tiny_teacher(ray_session, tiny_config, tiny_llama):
         phase2_text = tok.decode([t for r in phases["phase2"][0] for t in r])
         assert any(text in phase2_text for _, _, text in splits["train"])
         assert not any(text in phase2_text for _, _, text in held_out)
+        # the validation rows: the val documents, whole, loss on every token; no train or eval text
+        val = read(rd.output("pit", "val")[corpus])
+        assert val.num_rows == m["metrics"]["per_corpus"][corpus]["val"]["sequences"] > 0
+        assert all(len(r) == cfg.seq_len for r in val.column("input_ids").to_pylist())
+        val_text = tok.decode([t for r in val.column("input_ids").to_pylist() for t in r])
+        assert all(text[:40] in val_text for _, _, text in splits["val"])
+        assert not any(text in val_text for _, _, text in splits["train"] + splits["eval"])
 
     assert m["counts"]["in"] == n_pairs
     assert sum(m["metrics"]["quarantine_reasons"].values()) == m["counts"]["quarantined"]

@@ -11,7 +11,8 @@ from mediphi.training import tracking
 
 EXPERT_METRICS = {"steps": 3, "tokens": 384, "first_loss": 5.0, "final_loss": 4.0, "loss_curve": [5.0, 4.5, 4.0],
                   "lr_curve": [1e-3, 5e-4, 1e-4], "grad_norm_curve": [2.0, None, 1.0], "tokens_per_s": 12.5,
-                  "setup_s": 1.5, "train_s": 30.7, "strategy": "ddp"}
+                  "setup_s": 1.5, "train_s": 30.7, "strategy": "ddp", "val_curve": [[0, 5.2], [2, 4.8], [3, 4.6]],
+                  "val_loss": 4.6}
 ALIGN_METRICS = {"loss_first": 2.0, "loss_last": 1.5, "losses": [2.0, 1.5], "log_steps": [1, 2],
                  "lr_curve": [5e-5, 2e-5], "grad_norm_curve": [3.0, 2.5], "train_runtime_s": 4.0, "steps": 2}
 
@@ -43,9 +44,11 @@ def test_both_stages_metrics_map_to_one_schema():
     expert, align = tracking.step_series(EXPERT_METRICS), tracking.step_series(ALIGN_METRICS)
     assert expert["loss"] == [(1, 5.0), (2, 4.5), (3, 4.0)]
     assert expert["grad_norm"] == [(1, 2.0), (3, 1.0)]  # a step without a norm is left out
+    assert expert["val_loss"] == [(0, 5.2), (2, 4.8), (3, 4.6)] and align["val_loss"] == []  # measured steps only
     assert align["loss"] == [(1, 2.0), (2, 1.5)] and align["lr"] == [(1, 5e-5), (2, 2e-5)]
     assert tracking.summary(EXPERT_METRICS) == {"first_loss": 5.0, "final_loss": 4.0, "steps": 3.0, "tokens": 384.0,
-                                                "tokens_per_s": 12.5, "setup_s": 1.5, "train_s": 30.7}
+                                                "tokens_per_s": 12.5, "setup_s": 1.5, "train_s": 30.7,
+                                                "final_val_loss": 4.6}
     assert tracking.summary(ALIGN_METRICS) == {"first_loss": 2.0, "final_loss": 1.5, "steps": 2.0, "train_s": 4.0}
     assert tracking.flatten({"lr": 1e-3, "lora": {"r": 4, "target_modules": ["q", "v"]}, "ds": None}) == \
         {"lr": "0.001", "lora.r": "4", "lora.target_modules": '["q", "v"]', "ds": "None"}
@@ -66,6 +69,9 @@ def test_a_phase_is_logged_once_to_the_file_store(tmp_path, monkeypatch):
     assert run.data.tags["corpus"] == "pubmed" and run.data.params["learning_rate"] == "0.001"
     assert run.data.metrics["tokens_per_s"] == 12.5
     assert [(m.step, m.value) for m in client.get_metric_history(run_id, "loss")] == [(1, 5.0), (2, 4.5), (3, 4.0)]
+    assert sorted((m.step, m.value) for m in client.get_metric_history(run_id, "val_loss")) == \
+        [(0, 5.2), (2, 4.8), (3, 4.6)]
+    assert run.data.metrics["final_val_loss"] == 4.6
 
 
 def test_a_failure_to_log_is_a_warning(tmp_path, monkeypatch, caplog):

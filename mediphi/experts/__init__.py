@@ -10,8 +10,11 @@ expert gets its own GPU node(s) and the experts train in parallel.
 
 Resume: a finished phase is marked done and skipped on a rerun; an unfinished one restarts from
 its last Ray Train checkpoint (same run name and storage path).
-Outputs: experts {corpus: HF dir}, phase1 {corpus: HF dir}, loss_curves.png, and tracking (the
-MLflow run of each phase that trained: mediphi.training.tracking).
+Validation: where pit packed val-split documents for a corpus (pit outputs "val"), both phases
+measure the loss on them at step 0, every eval_every steps and at the end (metrics val_curve).
+Outputs: experts {corpus: HF dir}, phase1 {corpus: HF dir}, loss_curves.png (training loss per
+step, validation loss as markers), and tracking (the MLflow run of each phase that trained:
+mediphi.training.tracking).
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from typing import Any
 
 from mediphi.cluster import connect
 from mediphi.config import ConfigError, RunConfig, TrainingConfig
-from mediphi.runs import RunDir, StageContext, StageDef, execute
+from mediphi.runs import MissingInputError, RunDir, StageContext, StageDef, execute
 from mediphi.training import tracking
 
 STAGE = StageDef("experts", sections=("model", "experts"), inputs=("pit",))
@@ -52,6 +55,10 @@ def _body(ctx: StageContext) -> dict[str, Any]:
 
     cfg = ctx.config.experts
     data = {phase: ctx.input("pit", phase) for phase in PHASES}
+    try:
+        val = ctx.input("pit", "val")
+    except MissingInputError:  # a pit run from before validation rows: no validation loss
+        val = {}
     corpora = select_corpora(cfg.corpora, list(data["phase1"]))
     if not corpora:
         raise ConfigError("experts: pit produced no corpus to train an expert on")
@@ -61,7 +68,7 @@ def _body(ctx: StageContext) -> dict[str, Any]:
                  min(cfg.max_concurrent, len(corpora)))
 
     def one(corpus: str) -> dict[str, Any]:
-        return train_expert(ctx, corpus, base, {p: data[p][corpus] for p in PHASES})
+        return train_expert(ctx, corpus, base, {p: data[p][corpus] for p in PHASES}, val.get(corpus))
 
     # Threads only wait on Ray: each trainer's workers run in their own processes on the cluster.
     with ThreadPoolExecutor(max_workers=min(cfg.max_concurrent, len(corpora)),
@@ -81,7 +88,8 @@ def _body(ctx: StageContext) -> dict[str, Any]:
     return {"metrics": metrics, "outputs": outputs}
 
 
-def train_expert(ctx: StageContext, corpus: str, base: str, data: dict[str, str]) -> dict[str, Any]:
+def train_expert(ctx: StageContext, corpus: str, base: str, data: dict[str, str],
+                 val_dir: str | None = None) -> dict[str, Any]:
     from mediphi.training import train_causal_lm
 
     cfg = ctx.config.experts
@@ -108,7 +116,7 @@ def train_expert(ctx: StageContext, corpus: str, base: str, data: dict[str, str]
             with ctx.timed(key):  # each thread writes its own key
                 result = train_causal_lm(start, data[phase], out_dir, train, name=f"{corpus}-{phase}",
                                          storage_path=ctx.out / "ray_train", card=card,
-                                         field=f"experts.{phase}")
+                                         field=f"experts.{phase}", val_dir=val_dir)
             # Logged before the done marker: a phase is logged when it trained, and a rerun that
             # skips it (marked done) logs nothing.
             run_id = tracking.log_stage_phase(
@@ -119,8 +127,10 @@ def train_expert(ctx: StageContext, corpus: str, base: str, data: dict[str, str]
             # The exported model is what is kept; the checkpoint (optimizer state: 3x the model) is spent.
             shutil.rmtree(ctx.out / "ray_train" / f"{corpus}-{phase}", ignore_errors=True)
             m = result["metrics"]
-            ctx.log.info("[experts] %s: %d steps, loss %.4f -> %.4f", key, m.get("steps", 0),
-                         m.get("first_loss") or float("nan"), m.get("final_loss") or float("nan"))
+            ctx.log.info("[experts] %s: %d steps, loss %.4f -> %.4f%s", key, m.get("steps", 0),
+                         m.get("first_loss") or float("nan"), m.get("final_loss") or float("nan"),
+                         "" if not m.get("val_curve") else
+                         f", validation loss {m['val_curve'][0][1]:.4f} -> {m['val_curve'][-1][1]:.4f}")
         start = results[phase]["model_dir"] or start
     return results
 
@@ -132,13 +142,14 @@ def count_rows(parquet_dir: str) -> int:
 
 
 def _brief(m: dict[str, Any]) -> dict[str, Any]:
-    keep = ("skipped", "steps", "tokens", "first_loss", "final_loss", "loss_curve", "tokens_per_s", "train_s",
-            "setup_s", "strategy", "world_size")
+    keep = ("skipped", "steps", "tokens", "first_loss", "final_loss", "loss_curve", "val_curve", "val_loss",
+            "tokens_per_s", "train_s", "setup_s", "strategy", "world_size")
     return {k: m[k] for k in keep if k in m}
 
 
 def plot_losses(results: dict[str, dict[str, Any]], path: Path) -> str:
-    """Training loss per optimizer step: phase 1 then phase 2, one line per expert."""
+    """Training loss per optimizer step, phase 1 then phase 2, one line per expert; the validation
+    loss (val-split documents) as larger markers of the same colour where it was measured."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(7, 3.5))
@@ -149,6 +160,11 @@ def plot_losses(results: dict[str, dict[str, Any]], path: Path) -> str:
         line, = ax.plot(range(1, len(c1) + 1), c1, marker="o", ms=3, label=f"{corpus} phase 1")
         ax.plot(range(len(c1) + 1, len(c1) + len(c2) + 1), c2, marker="s", ms=3, linestyle="--",
                 color=line.get_color(), label=f"{corpus} phase 2")
+        points = [(step, v) for step, v in r["phase1"]["metrics"].get("val_curve") or []]
+        points += [(len(c1) + step, v) for step, v in r["phase2"]["metrics"].get("val_curve") or []]
+        if points:
+            ax.plot(*zip(*points), marker="D", ms=6, linestyle=":", color=line.get_color(),
+                    label=f"{corpus} validation")
     ax.set_xlabel("optimizer step")
     ax.set_ylabel("training loss")
     ax.set_title("PIT experts: training loss")

@@ -10,8 +10,11 @@ Recipe, per corpus (resumable: a finished corpus is skipped when the stage rerun
   3. parse      each reply -> task data | filtered | quarantined, with the reason (tasks.py)
   4. phase1     the task data as chats in the base tokenizer's template, packed to pit.seq_len
   5. phase2     the task data plus the raw documents (title + text), packed the same way
+  6. val        the first pit.val_docs val-split documents, packed the same way: the experts'
+                validation rows (never trained on; the merge's validation split)
 Outputs, all Parquet: task_data/<corpus> (doc_id, corpus, task, prompt, response),
-phase1/<corpus> and phase2/<corpus> (input_ids: list<int32> of exactly pit.seq_len tokens),
+phase1/<corpus>, phase2/<corpus> and val/<corpus> (input_ids: list<int32> of exactly pit.seq_len
+tokens; val/ only for corpora with val documents),
 quarantine/<corpus> (doc_id, corpus, task, reply, reason); data_card.md (which teacher wrote
 which rows).
 Counts are per (document, task) pair: in = kept + filtered + quarantined; `rows` counts the
@@ -46,7 +49,7 @@ STAGE = StageDef("pit", sections=("model", "pit"), inputs=("prepare",))
 TASK_SCHEMA = pa.schema([(c, pa.string()) for c in ("doc_id", "corpus", "task", "prompt", "response")])
 QUARANTINE_SCHEMA = pa.schema([(c, pa.string()) for c in ("doc_id", "corpus", "task", "reply", "reason")])
 PHASES = ("phase1", "phase2")
-OUTPUTS = ("task_data", *PHASES, "quarantine")
+OUTPUTS = ("task_data", *PHASES, "val", "quarantine")
 
 
 def run(config: RunConfig, run_dir: RunDir | str, force: bool = False) -> dict[str, Any]:
@@ -64,19 +67,19 @@ def _body(ctx: StageContext) -> dict[str, Any]:
             results[corpus] = ctx.done_info(corpus)
             continue
         with ctx.timed(corpus):
-            results[corpus] = _corpus(ctx, corpus, corpora[corpus]["train"], base)
+            results[corpus] = _corpus(ctx, corpus, corpora[corpus], base)
         ctx.mark_done(corpus, results[corpus])
     return _manifest(ctx.out, results)
 
 
 # ----------------------------------------------------------------------------- one corpus
-def _corpus(ctx: StageContext, corpus: str, train_dir: str, base: str) -> dict[str, Any]:
+def _corpus(ctx: StageContext, corpus: str, splits: dict[str, str], base: str) -> dict[str, Any]:
     cfg, seed = ctx.config.pit.for_corpus(corpus), ctx.config.run.seed
     out = _paths(ctx.out, corpus)
     for path in out.values():  # files a crashed attempt left behind
         shutil.rmtree(path, ignore_errors=True)
 
-    docs = select_documents(train_dir, cfg.max_docs_per_corpus)
+    docs = select_documents(splits["train"], cfg.max_docs_per_corpus)
     n_docs = docs.count()
     kind = corpus_kind(ctx.config, corpus)
     engine = teacher_for(cfg, kind)
@@ -100,8 +103,11 @@ def _corpus(ctx: StageContext, corpus: str, train_dir: str, base: str) -> dict[s
     with ctx.timed(f"{corpus}.pack"):
         for phase, texts in (("phase1", task_texts), ("phase2", task_texts.union(doc_texts))):
             phases[phase] = pack_phase(texts, base, cfg.seq_len, tok.pad_token_id, out[phase])
+        val = pack_validation(splits.get("val"), cfg.val_docs, base, cfg.seq_len, tok.pad_token_id, seed, out["val"])
 
     info = _corpus_info(n_docs, len(cfg.tasks), tally, phases, teacher_label(engine))
+    if val is not None:
+        info["val"] = val
     c = info["counts"]
     ctx.log.info("[pit] %s: %d pairs -> kept %d (%d task-data rows), filtered %d, quarantined %d; phase1 %d "
                  "tokens in %d rows, phase2 %d tokens in %d rows", corpus, c["in"], c["kept"], c["rows"],
@@ -110,21 +116,34 @@ def _corpus(ctx: StageContext, corpus: str, train_dir: str, base: str) -> dict[s
     return info
 
 
-def select_documents(train_dir: str, limit: int | None) -> ray.data.Dataset:
-    """Train split only (eval items must never reach training): the first `limit` by doc_id.
+def select_documents(split_dir: str, limit: int | None) -> ray.data.Dataset:
+    """The first `limit` documents of one split by doc_id: train for teaching, val for validation
+    rows (never eval: eval items must never reach training or model selection).
 
     Read on the driver with pyarrow: the ids first, then only the chosen rows. Every document
     costs a teacher call per task, so a corpus PIT can afford fits the driver many times over
     (33k PubMed abstracts are ~50 MB), while a Ray Data read and sort of a few files costs seconds
     of task scheduling and a shuffle into hundreds of partitions.
     """
-    ids = sorted(pq.read_table(train_dir, columns=["doc_id"]).column("doc_id").to_pylist())[:limit]
-    table = pq.read_table(train_dir, columns=["doc_id", "corpus", "title", "text", "meta"],
+    ids = sorted(pq.read_table(split_dir, columns=["doc_id"]).column("doc_id").to_pylist())[:limit]
+    table = pq.read_table(split_dir, columns=["doc_id", "corpus", "title", "text", "meta"],
                           filters=pc.field("doc_id").isin(ids)).sort_by("doc_id")
     ds = ray.data.from_arrow(table)
     # Source order all the way through: task data comes out in the same order on every run.
     ds.context.execution_options.preserve_order = True
     return ds
+
+
+def pack_validation(val_dir: str | None, n_docs: int, tokenizer: str, seq_len: int, pad_id: int, seed: int,
+                    out: Path) -> dict[str, int] | None:
+    """The first n_docs val-split documents as packed rows with loss on every token: what the experts'
+    validation loss reads. None (and no val/<corpus>) when the corpus has no val documents."""
+    if not n_docs or not val_dir or not any(Path(val_dir).rglob("*.parquet")):
+        return None
+    docs = select_documents(val_dir, n_docs)
+    if docs.count() == 0:
+        return None
+    return pack_phase(docs.map(_document_text, fn_kwargs={"seed": seed}), tokenizer, seq_len, pad_id, out)
 
 
 def teach(docs: ray.data.Dataset, cfg: PitSection, base: str, seed: int,
@@ -230,6 +249,7 @@ def _manifest(out: Path, results: dict[str, dict[str, Any]]) -> dict[str, Any]:
     }
     outputs: dict[str, Any] = {name: {c: str(_paths(out, c)[name]) for c in results}
                                for name in ("task_data", *PHASES)}
+    outputs["val"] = {c: str(_paths(out, c)["val"]) for c, info in results.items() if "val" in info}
     outputs["quarantine"] = str(out / "quarantine")
     outputs["data_card"] = write_data_card(out / "data_card.md", results)
     return {"counts": counts, "metrics": metrics, "outputs": outputs}

@@ -28,18 +28,29 @@ log = logging.getLogger("mediphi.training")
 
 def train_causal_lm(model_path: str, train_dir: str | Path, out_dir: str | Path, cfg: TrainingConfig,
                     name: str, storage_path: str | Path, card: dict[str, Any] | None = None,
-                    field: str = "training", kill_at_step: int | None = None) -> dict[str, Any]:
+                    field: str = "training", kill_at_step: int | None = None,
+                    val_dir: str | Path | None = None) -> dict[str, Any]:
     """Train `model_path` on `train_dir` (Parquet, input_ids list<int32> of cfg.seq_len tokens, and
     labels and position_ids where the packer wrote them).
 
     Returns {"metrics": {steps, tokens, first_loss, final_loss, loss_curve, tokens_per_s, ...},
     "model_dir": out_dir}. `field` names the config section in error messages.
+    `val_dir`: packed rows like train_dir's, never trained on: the validation loss is measured on the
+    first cfg.eval_rows of them at step 0, every cfg.eval_every steps and at the last step
+    (metrics val_curve [[step, loss]...] and val_loss, the last one).
     `kill_at_step`: a fault drill. The rank-0 worker SIGKILLs itself once, on reaching that step
     (a lost node, as Ray sees it); Ray Train restarts the group (cfg.max_failures) and training
     resumes from the last checkpoint.
     """
     train_dir, out_dir = Path(train_dir).resolve(), Path(out_dir).resolve()
     check_row_length(train_dir, cfg.seq_len, field)
+    if val_dir is not None and cfg.eval_rows:
+        val_dir = Path(val_dir).resolve()
+        if any(val_dir.rglob("*.parquet")):
+            check_row_length(val_dir, cfg.seq_len, field)
+        else:
+            log.warning("[%s] no validation rows in %s: no validation loss", name, val_dir)
+            val_dir = None
     # Read before training starts: the workers may hold every CPU of a small cluster, and a
     # streaming read would then wait forever for one. A materialized dataset splits without tasks.
     dataset = ray.data.read_parquet(str(train_dir)).materialize()
@@ -54,6 +65,7 @@ def train_causal_lm(model_path: str, train_dir: str | Path, out_dir: str | Path,
             "deepspeed": deepspeed_config(cfg, cfg.num_workers, f"{field}.deepspeed"),
             "total_steps": total_steps,
             "out_dir": str(out_dir),
+            "val_dir": str(val_dir) if val_dir is not None and cfg.eval_rows else None,
             "kill_at_step": kill_at_step,
             "fault_marker": str(Path(storage_path).resolve() / name / ".fault-drill-done"),
             "card": {"title": name, "init": str(model_path), "train_data": str(train_dir),

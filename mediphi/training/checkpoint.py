@@ -27,6 +27,7 @@ class TrainerState:
     loss_curve: list[float] = field(default_factory=list)  # mean loss of each optimizer step
     lr_curve: list[float] = field(default_factory=list)  # learning rate of each step
     grad_norm_curve: list[float | None] = field(default_factory=list)  # gradient norm before clipping
+    val_curve: list[list[float]] = field(default_factory=list)  # [optimizer step, validation loss]
 
     def write(self, directory: Path) -> None:
         # Strict JSON: a diverged step's NaN loss is written as null, readable everywhere.

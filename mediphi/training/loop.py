@@ -44,6 +44,16 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
     batches = micro_batches(ray.train.get_dataset_shard("train"), cfg.micro_batch_size, strategy.device,
                             skip=state.step * cfg.grad_accum)
     start_step, start_tokens, window = state.step, state.tokens, []
+    val = validation_batches(config.get("val_dir"), cfg.eval_rows, cfg.micro_batch_size, strategy.device)
+
+    def validate() -> None:
+        state.val_curve.append([state.step, validation_loss(strategy, val)])
+        if rank == 0:
+            log.info("[%s] step %d/%d validation loss %.4f (%d rows)", config["name"], state.step, total_steps,
+                     state.val_curve[-1][1], sum(len(b["input_ids"]) for b in val))
+
+    if val and state.step == 0:
+        validate()  # where the curve starts: the model before this phase
     t_train = time.perf_counter()
 
     def metrics() -> dict[str, Any]:
@@ -68,6 +78,8 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
                      total_steps, state.loss_curve[-1], stats["lr"],
                      "-" if stats["grad_norm"] is None else f"{stats['grad_norm']:.3f}",
                      (state.tokens - start_tokens) / max(time.perf_counter() - t_train, 1e-9))
+        if val and (state.step == total_steps or (cfg.eval_every and state.step % cfg.eval_every == 0)):
+            validate()  # before the checkpoint: a resumed run keeps the points it measured
         if cfg.checkpoint_every and state.step % cfg.checkpoint_every == 0 and state.step < total_steps:
             report_checkpoint(strategy, state, metrics(), rank)
         if state.step == config.get("kill_at_step") and rank == 0:
@@ -116,6 +128,31 @@ def micro_batches(shard, batch_size: int, device: torch.device, skip: int = 0) -
                              f"use fewer workers, a smaller micro batch, or more data")
 
 
+def validation_batches(val_dir: str | None, rows: int, batch_size: int,
+                       device: torch.device) -> list[dict[str, torch.Tensor]]:
+    """The first `rows` packed validation rows as micro batches, the same on every worker and at every
+    measurement (read with pyarrow: a few dozen rows, not a dataset to shard). [] without any."""
+    import pyarrow.parquet as pq
+
+    if not val_dir or not rows or not any(Path(val_dir).rglob("*.parquet")):
+        return []
+    table = pq.read_table(val_dir)
+    columns = [c for c in TRAIN_COLUMNS if c in table.column_names]
+    table = table.select(columns).slice(0, rows)
+    tensors = {c: torch.tensor(table.column(c).to_pylist(), dtype=torch.int64) for c in columns}
+    return [{c: t[i:i + batch_size].to(device) for c, t in tensors.items()}
+            for i in range(0, table.num_rows, batch_size)]
+
+
+def validation_loss(strategy, batches: list[dict[str, torch.Tensor]]) -> float:
+    """Mean loss per label token over the validation rows (as the training loss, without a step)."""
+    total, tokens = 0.0, 0
+    for batch in batches:
+        loss_sum, n = strategy.eval_loss(batch)
+        total, tokens = total + loss_sum, tokens + n
+    return round(total / max(tokens, 1), 6)
+
+
 def mean_over_workers(value: torch.Tensor, world: int) -> float:
     if world > 1 and dist.is_initialized():
         value = value.clone()
@@ -135,6 +172,8 @@ def summary(state: TrainerState, strategy: str, world: int, setup_s: float, trai
         "loss_curve": curve,
         "lr_curve": state.lr_curve,
         "grad_norm_curve": state.grad_norm_curve,
+        "val_curve": state.val_curve,
+        "val_loss": state.val_curve[-1][1] if state.val_curve else None,
         "steps_this_run": steps_this_run,
         "setup_s": round(setup_s, 3),
         "train_s": round(train_s, 3),

@@ -4,6 +4,7 @@ Both strategies share one interface so the training loop does not care which one
   micro_step(batch) -> (loss, at_boundary)       forward + backward; optimizer step at the
                                                   gradient-accumulation boundary
   step_stats() -> {lr, grad_norm}                the optimizer step just taken
+  eval_loss(batch) -> (loss sum, tokens)          no gradient, no step: validation
   save(dir) / load(dir)                          a resumable checkpoint (optimizer included)
   reports_checkpoint(rank)                       whether this rank's files belong to it
   full_model()                                   context yielding the HF module with full weights
@@ -66,6 +67,24 @@ def forward_kwargs(batch: Batch) -> dict[str, torch.Tensor | bool]:
     return kwargs
 
 
+def loss_tokens(batch: Batch) -> int:
+    """Tokens a batch's mean loss is taken over: the next-token labels that are not masked (-100)."""
+    labels = batch.get("labels", batch["input_ids"])
+    return int((labels[:, 1:] != -100).sum())
+
+
+@contextlib.contextmanager
+def evaluating(module: torch.nn.Module) -> Iterator[None]:
+    """No gradient, dropout off, and the module's training mode as it was afterwards."""
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        module.train(was_training)
+
+
 def plain_cuda_archs() -> None:
     """DeepSpeed 0.19's JIT op builder cannot parse arch-specific names such as "9.0a", which some
     CUDA images export in TORCH_CUDA_ARCH_LIST (seen on an H200 image): building FusedAdam then
@@ -113,6 +132,13 @@ class DeepSpeedStrategy:
         """The learning rate of the step just taken and its gradient norm (before clipping)."""
         norm = self.engine.get_global_grad_norm()
         return {"lr": self.last_lr, "grad_norm": None if norm is None else float(norm)}
+
+    def eval_loss(self, batch: Batch) -> tuple[float, int]:
+        # Through the engine, on every rank: under ZeRO-3 the forward gathers sharded weights.
+        with evaluating(self.engine):
+            loss = self.engine(**forward_kwargs(batch)).loss
+        n = loss_tokens(batch)
+        return float(loss) * n, n
 
     def save(self, path: Path) -> None:
         self.engine.save_checkpoint(str(path), tag=CHECKPOINT_TAG)
@@ -183,6 +209,14 @@ class DDPStrategy:
 
     def step_stats(self) -> dict[str, float | None]:
         return {"lr": self.last_lr, "grad_norm": self.last_grad_norm}
+
+    def eval_loss(self, batch: Batch) -> tuple[float, int]:
+        # The bare module: a DDP forward outside backward would only set up gradient hooks.
+        with evaluating(self.module), torch.autocast(self.device.type, dtype=self.autocast_dtype,
+                                                     enabled=self.autocast_dtype is not None):
+            loss = self.module(**forward_kwargs(batch)).loss
+        n = loss_tokens(batch)
+        return float(loss) * n, n
 
     def save(self, path: Path) -> None:
         torch.save({

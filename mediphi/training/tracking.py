@@ -7,8 +7,10 @@ Each phase that trains becomes one MLflow run, logged by the driver once the pha
   params     the phase's TrainingConfig, flattened (plus what the stage adds: dpo_beta, lora.*)
   tags       stage, phase, corpus (experts), model_path, start_model, and mediphi.* bookkeeping
   per step   loss, lr, grad_norm                          step = the optimizer step
+             val_loss                                     at the steps it was measured (experts:
+                                                          step 0, every eval_every, the last)
   summary    first_loss, final_loss, steps, tokens, tokens_per_s, setup_s, train_s,
-             val_loss (only where a phase measures one: none does yet). MFU is not measured.
+             final_val_loss (where a phase measures one). MFU is not measured.
 
 The store is `tracking.uri`, by default a file store under the run directory (file:<run_dir>/mlruns).
 Logging is best effort: a failure (no mlflow installed, an unreachable server) is a warning and
@@ -29,8 +31,8 @@ from typing import Any
 
 log = logging.getLogger("mediphi.tracking")
 
-PER_STEP = ("loss", "lr", "grad_norm")
-SUMMARY = ("first_loss", "final_loss", "steps", "tokens", "tokens_per_s", "setup_s", "train_s", "val_loss")
+PER_STEP = ("loss", "lr", "grad_norm", "val_loss")
+SUMMARY = ("first_loss", "final_loss", "steps", "tokens", "tokens_per_s", "setup_s", "train_s", "final_val_loss")
 
 # The experts' names (mediphi.training.loop.summary) first, then align's (mediphi.align.train.summarize).
 _SUMMARY_SOURCES = {
@@ -41,7 +43,7 @@ _SUMMARY_SOURCES = {
     "tokens_per_s": ("tokens_per_s",),
     "setup_s": ("setup_s",),
     "train_s": ("train_s", "train_runtime_s"),
-    "val_loss": ("val_loss", "eval_loss"),
+    "final_val_loss": ("val_loss", "eval_loss"),
 }
 _CURVES = {"loss": ("loss_curve", "losses"), "lr": ("lr_curve",), "grad_norm": ("grad_norm_curve",)}
 
@@ -60,7 +62,7 @@ def tracking_uri(config, run_dir) -> str | None:
 
 
 def step_series(metrics: dict[str, Any]) -> dict[str, list[tuple[int, float]]]:
-    """loss, lr and grad_norm as (optimizer step, value), from either stage's phase metrics.
+    """loss, lr, grad_norm and val_loss as (optimizer step, value), from either stage's phase metrics.
 
     Experts log every optimizer step (step i+1 is curve[i]); align carries the trainer's logged
     steps in log_steps. Steps without a value (no gradient norm measured) are left out."""
@@ -69,6 +71,8 @@ def step_series(metrics: dict[str, Any]) -> dict[str, list[tuple[int, float]]]:
         curve = next((metrics[s] for s in sources if metrics.get(s) is not None), None) or []
         steps = metrics.get("log_steps") or range(1, len(curve) + 1)
         out[name] = [(int(step), float(v)) for step, v in zip(steps, curve) if v is not None]
+    # Measured at chosen steps only: [step, loss] pairs.
+    out["val_loss"] = [(int(step), float(v)) for step, v in metrics.get("val_curve") or [] if v is not None]
     return out
 
 
