@@ -234,6 +234,7 @@ def test_mediflow_rows_use_train_records_only(mediflow):
 
 
 def test_mediflow_answers_come_from_their_record(mediflow):
+    from mediphi.synthesize import schemas
     from mediphi.synthesize.taxonomy import DOCUMENT_TYPES, GROUNDED_DOCUMENT_TYPES, TASK_TYPES
 
     _, records, rows = mediflow
@@ -244,20 +245,27 @@ def test_mediflow_answers_come_from_their_record(mediflow):
         assert row["status"] == KEPT, row
         assert row["task_type"] in TASK_TYPES and row["input_data"] in DOCUMENT_TYPES + GROUNDED_DOCUMENT_TYPES
         answer = json.loads(row["output"]) if row["output_format"] == "json" else row["output"]
+        if isinstance(answer, dict):  # every JSON answer is valid under its task type's schema
+            assert schemas.validate(row["task_type"], answer) == [], (row["task_type"], answer)
         record = by_id.get(row["doc_id"])
         if row["task_type"] == "icd10_coding":
             assert (answer["code"] if isinstance(answer, dict) else answer) == record.code
             assert record.description.lower() in row["input"].lower()
         elif row["task_type"] == "summarization" and "title" in row["instruction"]:
-            assert (answer["title"] if isinstance(answer, dict) else answer) == record.title
+            assert (answer["summary"] if isinstance(answer, dict) else answer) == record.title
             assert record.title not in row["input"]
         elif row["task_type"] == "named_entity_recognition":
-            assert (answer["mesh_headings"] if isinstance(answer, dict) else answer.split("; ")) == list(record.mesh)
+            headings = [e["text"] for e in answer["entities"]] if isinstance(answer, dict) else answer.split("; ")
+            assert headings == list(record.mesh)
         elif row["task_type"] == "abbreviation_expansion":
             meanings = abbreviations[row["doc_id"]].meanings
-            assert (answer["meanings"] == list(meanings)) if isinstance(answer, dict) else answer in meanings
+            if isinstance(answer, dict):
+                (expanded,) = answer["expansions"]
+                assert [expanded["expansion"], *expanded["alternatives"]] == list(meanings)
+            else:
+                assert answer in meanings
         elif row["task_type"] == "medication_extraction":
-            meds = answer["medications"] if isinstance(answer, dict) else answer.split(", ")
+            meds = [m["name"] for m in answer["medications"]] if isinstance(answer, dict) else answer.split(", ")
             assert meds == row["doc_id"].removeprefix("drug:").split("+")
             names = {d.name: d.canonical for d in sum(packages.drugs(), ())}
             named = {names[w.lower()] for w in re.findall(r"[A-Za-z]+", row["input"]) if w.lower() in names}
@@ -267,6 +275,14 @@ def test_mediflow_answers_come_from_their_record(mediflow):
             "abbreviation_expansion", "medication_extraction", "text_classification"} <= seen
     n_json = sum(r["output_format"] == "json" for r in rows)
     assert n_json == round(0.3 * len(rows))
+
+
+def _values(obj) -> str:
+    if isinstance(obj, dict):
+        return " ".join(_values(v) for v in obj.values())
+    if isinstance(obj, list):
+        return " ".join(_values(v) for v in obj)
+    return str(obj)
 
 
 def test_mediflow_rows_take_scores_and_rejected_answers():
@@ -282,7 +298,9 @@ def test_mediflow_rows_take_scores_and_rejected_answers():
         scores["judge_spread"] = 0.0
         done = finish({**row, **scores}, min_quality=4.0, seed=0)
         if done["status"] != KEPT:  # a one-word answer no rule can corrupt (a drug no look-alike list has)
-            assert done["reason"] == "no_injectable_error" and len(re.findall(r"\w+", row["output"])) <= 2
+            # (a JSON answer's words are its values': {"medications": [{"name": "x"}]} is one word)
+            said = _values(json.loads(row["output"])) if row["output_format"] == "json" else row["output"]
+            assert done["reason"] == "no_injectable_error" and len(re.findall(r"\w+", said)) <= 2
             continue
         kept += 1
         assert done["rejected_output"] != done["output"]  # a DPO pair, one error in

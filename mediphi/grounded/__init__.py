@@ -18,7 +18,9 @@ What a builder returns:
                record is about: a code's description and the code of a description); the rest
                are sampled by a stable hash (pick).
   Example      one MediFlow row before its output format is chosen: a plain-text answer and the
-               same answer as a JSON object.
+               same answer as a JSON object in the shape its task type's JSON Schema asks for
+               (synthesize.taxonomy.SCHEMAS: {"answer": ...} for a question, {"summary": ...} for a
+               title or a conclusion).
 A record that lacks what a task needs gives a reason instead (e.g. "no_mesh"), counted as filtered.
 """
 from __future__ import annotations
@@ -46,7 +48,7 @@ class Example:
     instruction: str
     input: str
     output: str  # the plain-text answer
-    fields: dict[str, Any]  # the same answer as a JSON object
+    fields: dict[str, Any]  # the same answer as a JSON object, valid under its task type's schema
     difficulty_level: int
     doc_id: str = ""  # set where the row uses more than its record (other drugs); else the record's
 

@@ -181,11 +181,12 @@ def coding(r: IcdRecord, rng, max_chars: int) -> Example:
 
 
 def explanation(r: IcdRecord, rng, max_chars: int) -> Example:
+    # no "ICD-10-CM" lead: its "10" would be the number a rejected answer changes
+    answer = statement(r, lead="")
     return Example("question_answering", "Problem list",
                    "What does the ICD-10-CM code on this problem list mean, and where does it sit in the "
-                   # no "ICD-10-CM" lead: its "10" would be the number a rejected answer changes
-                   "classification?", f"Problem list:\n1. {r.code}", statement(r, lead=""),
-                   {"code": r.code, "description": r.description, "chapter": r.chapter,
+                   "classification?", f"Problem list:\n1. {r.code}", answer,
+                   {"answer": answer, "code": r.code, "description": r.description, "chapter": r.chapter,
                     "block": r.block}, 2)
 
 
@@ -193,4 +194,5 @@ def chapter(r: IcdRecord, rng, max_chars: int) -> Example:
     doc_type, text = _diagnosis_input(r, rng)
     return Example("text_classification", doc_type,
                    f"Classify the diagnosis in this {doc_type.lower()} into its ICD-10-CM chapter.", text,
-                   f"Chapter {r.chapter_no}: {r.chapter}", {"chapter": r.chapter_no, "title": r.chapter}, 4)
+                   f"Chapter {r.chapter_no}: {r.chapter}",
+                   {"label": f"Chapter {r.chapter_no}: {r.chapter}", "chapter": r.chapter_no, "title": r.chapter}, 4)

@@ -58,7 +58,8 @@ def drugs() -> tuple[tuple[Drug, ...], tuple[Drug, ...]]:
 def expansion(a: Abbreviation, rng, max_chars: int) -> Example:
     return Example("abbreviation_expansion", ABBREVIATION_LIST, "Expand this clinical abbreviation.",
                    f"Abbreviation: {a.abbreviation}", a.meanings[0],
-                   {"abbreviation": a.abbreviation, "meanings": list(a.meanings)}, 1)
+                   {"expansions": [{"abbreviation": a.abbreviation, "expansion": a.meanings[0],
+                                    "alternatives": list(a.meanings[1:])}]}, 1)
 
 
 _MED_LINES = (
@@ -84,10 +85,11 @@ def medications(first: Drug, rng, max_chars: int) -> Example:
     meds = sorted({d.canonical for d in named})
     return Example("medication_extraction", MEDICATION_LIST,
                    "List every medication this line names, by its generic name.", text, ", ".join(meds),
-                   {"medications": meds}, 2, doc_id="drug:" + "+".join(meds))  # every drug it names
+                   {"medications": [{"name": m} for m in meds]}, 2,
+                   doc_id="drug:" + "+".join(meds))  # every drug it names
 
 
 def generic_name(brand: Drug, rng, max_chars: int) -> Example:
     return Example("question_answering", MEDICATION_LIST, "What is the generic name of this brand-name drug?",
                    f"Medication: {brand.name.capitalize()}", brand.canonical,
-                   {"brand": brand.name.capitalize(), "generic": brand.canonical}, 2)
+                   {"answer": brand.canonical, "brand": brand.name.capitalize()}, 2)

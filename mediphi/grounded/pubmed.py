@@ -128,7 +128,7 @@ def title(r: PubmedRecord, rng, max_chars: int) -> Example | None:
     if not r.title:
         return None
     return Example("summarization", RESEARCH_ABSTRACT, "Write the title of this research abstract.",
-                   cut(r.abstract, max_chars), r.title, {"title": r.title}, 2)
+                   cut(r.abstract, max_chars), r.title, {"summary": r.title}, 2)
 
 
 def mesh(r: PubmedRecord, rng, max_chars: int) -> Example | None:
@@ -138,7 +138,8 @@ def mesh(r: PubmedRecord, rng, max_chars: int) -> Example | None:
                    "List the MeSH headings that index this research abstract.",
                    # "; " rather than lines: a rejected answer then drops a heading (errors.omission)
                    # instead of reordering lines, which would be no error at all
-                   cut(r.doc, max_chars), "; ".join(r.mesh), {"mesh_headings": list(r.mesh)}, 4)
+                   cut(r.doc, max_chars), "; ".join(r.mesh),
+                   {"entities": [{"text": h, "type": "MeSH heading"} for h in r.mesh]}, 4)
 
 
 def section(r: PubmedRecord, rng, max_chars: int) -> Example | None:
@@ -151,7 +152,7 @@ def section(r: PubmedRecord, rng, max_chars: int) -> Example | None:
                 "methods": "How was this study conducted?"}[category]
     reply = answer(r.sections[category])
     return Example("question_answering", RESEARCH_ABSTRACT, f"Using only this research abstract: {question}",
-                   cut(r.abstract, max_chars), reply, {category: reply}, 2)
+                   cut(r.abstract, max_chars), reply, {"answer": reply, "section": category}, 2)
 
 
 def conclusion(r: PubmedRecord, rng, max_chars: int) -> Example | None:
@@ -164,4 +165,4 @@ def conclusion(r: PubmedRecord, rng, max_chars: int) -> Example | None:
     return Example("summarization", RESEARCH_ABSTRACT,
                    "State the conclusion this research abstract supports, in one or two sentences.",
                    cut(rest, max_chars), answer(r.sections["conclusions"]),
-                   {"conclusion": answer(r.sections["conclusions"])}, 4)
+                   {"summary": answer(r.sections["conclusions"])}, 4)

@@ -4,14 +4,18 @@
 Recipe (resumable: the generated rows and the judged rows are Parquet checkpoints, so a crash
 while judging or writing never regenerates):
   1. specs     synthesize.num_instructions draws (seed run.seed) over the taxonomy (taxonomy.py):
-               task type and document type each about equally often, difficulty by
+               task type and document type each about equally often (a task that takes one
+               kind of input, note generation's dialogue, gets it), difficulty by
                synthesize.difficulty_weights (the three hardest levels twice as often), output format
                json for a json_fraction share; each paired with a seed document from the prepare
                *train* splits of every corpus (never val or eval), cut to doc_max_chars
   2. teacher   three passes of synthesize.teacher over Ray Data (prompts.py): the instruction,
                the input (the seed document written as the document type), the output (the
-               answer to instruction + input; a json row's answer must parse as a JSON object).
-               Empty, degenerate or invalid replies are filtered with the reason.
+               answer to instruction + input). A json row's answer must be a JSON object valid
+               under its task's schema (schemas.py): near-valid JSON is repaired and the row kept
+               (json_repaired, counted in the metrics), unreadable JSON is filtered (invalid_json),
+               an object the schema rejects too (schema_invalid). Empty, degenerate or invalid
+               replies are filtered with the reason.
   2b. dedup    rows (instruction + input) that near-copy an earlier row or an evaluation item are
                filtered (dedup.py: MinHash, synthesize.near_dup_threshold, decontaminate_tasks)
   3. judge     synthesize.judge scores every row on quality, alignment, coherence, realism and
@@ -38,7 +42,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -52,7 +56,7 @@ from mediphi.engines import SamplingParams, sampling_params
 from mediphi.engines.ray_data import generate_column
 from mediphi.models import base_model
 from mediphi.runs import RunDir, StageContext, StageDef, execute
-from mediphi.synthesize import grounded, prompts
+from mediphi.synthesize import grounded, prompts, schemas
 from mediphi.synthesize.dedup import drop_near_duplicates
 from mediphi.synthesize.errors import inject_error
 from mediphi.synthesize.taxonomy import DOCUMENT_TYPES, JUDGE_CRITERIA, SCORE_CHOICES, TASK_TYPES
@@ -62,7 +66,7 @@ STAGE = StageDef("synthesize", sections=("model", "synthesize"), inputs=("prepar
 KEPT, FILTERED, QUARANTINED = "kept", "filtered", "quarantined"
 SCORES = tuple(JUDGE_CRITERIA)  # quality, alignment, coherence, realism, difficulty
 SPEC = ("row_id", "doc_id", "task_type", "input_data", "output_format", "difficulty_level")
-ROW = (*SPEC, "instruction", "input", "output", "status", "reason")
+ROW = (*SPEC, "instruction", "input", "output", "status", "reason", "json_repaired")
 JUDGED = (*ROW, *SCORES, "judge_spread")
 MEDIFLOW = ("instruction", "input", "output", "task_type", "input_data", "output_format", "difficulty_level",
             *SCORES, "rejected_output", "error_type", "doc_id")
@@ -71,7 +75,7 @@ SFT_COLUMNS = ("prompt", "completion", "instruction", "input")
 DPO_COLUMNS = ("prompt", "chosen", "rejected", "instruction", "input")
 FILTERED_COLUMNS = (*SPEC[1:], "instruction", "input", "output", *SCORES, "reason")
 _TYPES = {"row_id": pa.int64(), "difficulty_level": pa.int64(), "judge_spread": pa.float64(),
-          **{s: pa.float64() for s in SCORES}}
+          "json_repaired": pa.bool_(), **{s: pa.float64() for s in SCORES}}
 
 
 def schema(columns: tuple[str, ...]) -> pa.Schema:
@@ -188,12 +192,24 @@ def sample_specs(docs: ray.data.Dataset, cfg: SynthesizeSection, seed: int) -> l
     levels = _weighted_spread(rng, cfg.difficulty_weights, n)
     n_json = round(n * cfg.json_fraction)
     formats = [("json" if i < n_json else "plain_text") for i in rng.permutation(n)]
+    fitted = [_fit(t, d, f) for t, d, f in zip(tasks, doc_types, formats)]
+    doc_types, formats = [d for d, _ in fitted], [f for _, f in fitted]
     wanted = set(doc_ids)
     seeds = {r["doc_id"]: cut(document(r), cfg.doc_max_chars)
              for r in docs.filter(lambda r: r["doc_id"] in wanted).iter_rows()}
     return [{"row_id": i, "doc_id": doc_ids[i], "task_type": tasks[i], "input_data": doc_types[i],
              "output_format": formats[i], "difficulty_level": int(levels[i]), "seed_document": seeds[doc_ids[i]],
-             "instruction": "", "input": "", "output": "", "status": KEPT, "reason": ""} for i in range(n)]
+             "instruction": "", "input": "", "output": "", "status": KEPT, "reason": "", "json_repaired": False}
+            for i in range(n)]
+
+
+def _fit(task_type: str, document_type: str, output_format: str) -> tuple[str, str]:
+    """A drawn document type and format, changed where the task takes only some: note generation
+    reads a dialogue whatever type was drawn; a format the task has no answer for becomes its first."""
+    task = TASK_TYPES[task_type]
+    if task.document_types and document_type not in task.document_types:
+        document_type = task.document_types[0]
+    return document_type, output_format if output_format in task.output_formats else task.output_formats[0]
 
 
 def generate_grounded(ctx: StageContext, cfg: SynthesizeSection, seed: int) -> ray.data.Dataset:
@@ -206,42 +222,60 @@ def generate_grounded(ctx: StageContext, cfg: SynthesizeSection, seed: int) -> r
 
 
 # ----------------------------------------------------------------------------- 2. teacher
+class Reading(NamedTuple):
+    value: str  # what the column gets
+    reason: str = ""  # why the row is filtered; "" keeps it
+    json_repaired: bool = False  # the value is a JSON object only after schemas.repair_json
+
+
 @dataclass(frozen=True)
 class TeacherStep:
     field: str  # the column the teacher's reply fills
     prompt: Callable[[dict[str, Any]], str]  # row -> the user turn
-    read: Callable[[str, dict[str, Any]], tuple[str, str]]  # (reply, row) -> (value, reason or "")
+    read: Callable[[str, dict[str, Any]], Reading]  # (reply, row) -> what the row gets
 
 
-def _read_instruction(reply: str, row: dict[str, Any]) -> tuple[str, str]:
-    text = prompts.clean_instruction(reply, row["output_format"])
+def _read_instruction(reply: str, row: dict[str, Any]) -> Reading:
+    text = prompts.clean_instruction(reply, row["output_format"], row["task_type"])
     why = prompts.degenerate(text, min_chars=20)
-    return text, why and f"{why}_instruction"
+    return Reading(text, why and f"{why}_instruction")
 
 
-def _read_input(reply: str, row: dict[str, Any]) -> tuple[str, str]:
+def _read_input(reply: str, row: dict[str, Any]) -> Reading:
     text = prompts.clean_text(reply)
     why = prompts.degenerate(text, min_chars=40)
-    return text, why and f"{why}_input"
+    return Reading(text, why and f"{why}_input")
 
 
-def _read_output(reply: str, row: dict[str, Any]) -> tuple[str, str]:
+def _read_output(reply: str, row: dict[str, Any]) -> Reading:
     if row["output_format"] == "json":
-        obj = prompts.parse_json_object(reply)
-        return (reply, "invalid_json") if obj is None else (json.dumps(obj, ensure_ascii=False), "")
+        return _read_json(reply, row["task_type"])
     text = prompts.clean_text(reply)
     if why := prompts.degenerate(text, min_chars=2):
-        return text, f"{why}_output"
+        return Reading(text, f"{why}_output")
     if " ".join(text.lower().split()) == " ".join(row["input"].lower().split()):
-        return text, "copied_input"
-    return text, ""
+        return Reading(text, "copied_input")
+    return Reading(text)
+
+
+def _read_json(reply: str, task_type: str) -> Reading:
+    """A json answer: the object as strict JSON, repaired if it was near-valid; filtered when there is
+    none (invalid_json, the reply kept as written) or when the task's schema rejects it (schema_invalid)."""
+    obj, repaired = prompts.parse_json_object(reply), False
+    if obj is None:
+        obj = schemas.repair_json(reply)
+        repaired = obj is not None
+    if obj is None:
+        return Reading(reply, "invalid_json")
+    text = json.dumps(obj, ensure_ascii=False)
+    return Reading(text, "schema_invalid" if schemas.validate(task_type, obj) else "", repaired)
 
 
 TEACHER_STEPS = (
     TeacherStep("instruction", lambda r: prompts.instruction_prompt(
         r["task_type"], r["input_data"], r["output_format"], int(r["difficulty_level"])), _read_instruction),
-    TeacherStep("input", lambda r: prompts.input_prompt(r["input_data"], r["instruction"], r["seed_document"]),
-                _read_input),
+    TeacherStep("input", lambda r: prompts.input_prompt(r["input_data"], r["instruction"], r["seed_document"],
+                                                        r["task_type"]), _read_input),
     TeacherStep("output", lambda r: prompts.student_prompt(r["instruction"], r["input"]), _read_output),
 )
 
@@ -271,11 +305,12 @@ def teacher_pass(rows: ray.data.Dataset, step: TeacherStep, engine: EngineConfig
 
 
 def _apply_reply(row: dict[str, Any], step: TeacherStep) -> dict[str, Any]:
-    value, reason = step.read(row["reply"], row)
+    read = step.read(row["reply"], row)
     row = {k: v for k, v in row.items() if k not in ("chat", "reply")}
-    row[step.field] = value
-    if reason:
-        row.update(status=FILTERED, reason=reason)
+    row[step.field] = read.value
+    row["json_repaired"] = bool(row.get("json_repaired")) or read.json_repaired
+    if read.reason:
+        row.update(status=FILTERED, reason=read.reason)
     return row
 
 
@@ -410,8 +445,15 @@ def summarize(table: pd.DataFrame, num_instructions: int) -> tuple[dict[str, int
         **{axis: {"in": tally(table, axis), "kept": tally(kept, axis)}
            for axis in ("task_type", "output_format", "difficulty_level")},
         "error_types": tally(kept, "error_type"),
+        # json answers that parsed only after schemas.repair_json: of all rows, of the kept ones
+        "json_repaired": {"in": _count_true(table, "json_repaired"), "kept": _count_true(kept, "json_repaired")},
     }
     return counts, metrics
+
+
+def _count_true(frame: pd.DataFrame, column: str) -> int:
+    # a checkpoint written before the column existed has none: nothing was repaired then
+    return int(frame[column].fillna(False).astype(bool).sum()) if column in frame else 0
 
 
 def engine_label(engine: EngineConfig) -> str:
@@ -441,6 +483,12 @@ def write_data_card(path: Path, table: pd.DataFrame, metrics: dict[str, Any]) ->
     for (source, task), n in sorted(Counter(zip(sources, kept["task_type"])).items()):
         lines.append(f"| {teacher} | {source} | {task} | {n} |")
     lines.append(f"| {teacher} | all | all | {len(kept)} |")
+    formats, repaired = metrics["output_format"], metrics.get("json_repaired", {})
+    lines += ["", f"JSON answers: {formats['kept'].get('json', 0)} kept of {formats['in'].get('json', 0)} json rows, "
+                  f"each valid under its task type's JSON Schema (taxonomy.SCHEMAS); {repaired.get('kept', 0)} kept "
+                  f"after repair of near-valid JSON ({repaired.get('in', 0)} repaired in all); filtered: "
+                  f"{metrics['filter_reasons'].get('invalid_json', 0)} invalid_json, "
+                  f"{metrics['filter_reasons'].get('schema_invalid', 0)} schema_invalid."]
     levels = metrics["difficulty_level"]
     lines += ["", "| difficulty level | specs | kept |", "|---:|---:|---:|"]
     lines += [f"| {k} | {n} | {levels['kept'].get(k, 0)} |" for k, n in levels["in"].items()]

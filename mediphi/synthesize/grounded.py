@@ -13,7 +13,8 @@ The val and eval splits are never read; package records held out for evaluation 
 Draws, seeded by run.seed: each builder about equally often among those with records, each
 record of a builder's source about equally often (a fresh shuffle per round), the output format
 json for a json_fraction share, as on the LLM path. A JSON row answers with the same fields as an
-object, and its instruction names the keys.
+object, and its instruction names the keys; the object follows the JSON Schema of its task type
+(taxonomy.SCHEMAS), and a row whose object would not is filtered (schema_invalid), as on the LLM path.
 
 Scores: the answer is a field of the record, so the judge has nothing to find; a 135M judge would
 only add noise and filter correct rows. Unless synthesize.judge_grounded is set, the scores are
@@ -33,6 +34,7 @@ import pyarrow.parquet as pq
 
 from mediphi.config import InputError
 from mediphi.grounded import Example, icd, packages, pubmed
+from mediphi.synthesize import schemas
 from mediphi.synthesize.prompts import JSON_REQUIREMENT
 
 GROUNDED = "grounded"
@@ -131,16 +133,19 @@ def _row(row_id: int, doc_id: str, fmt: str, ex: Example | None, reason: str = "
     if ex is None:
         return {"row_id": row_id, "doc_id": doc_id, "task_type": "", "input_data": "", "output_format": fmt,
                 "difficulty_level": 1, "instruction": "", "input": "", "output": "", "status": "filtered",
-                "reason": reason}
+                "reason": reason, "json_repaired": False}
     instruction, output = ex.instruction, ex.output
     if fmt == "json":
         keys = list(ex.fields)
         named = ", ".join(keys[:-1]) + f" and {keys[-1]}" if len(keys) > 1 else keys[0]
         instruction = f"{instruction} {JSON_REQUIREMENT[:-1]} with the key{'s' if len(keys) > 1 else ''} {named}."
         output = json.dumps(ex.fields, ensure_ascii=False)
+        # a builder's object that its task's schema rejects is a bug; the guard keeps it out of the data
+        reason = "schema_invalid" if schemas.validate(ex.task_type, ex.fields) else ""
     return {"row_id": row_id, "doc_id": doc_id, "task_type": ex.task_type, "input_data": ex.input_data,
             "output_format": fmt, "difficulty_level": ex.difficulty_level, "instruction": instruction,
-            "input": ex.input, "output": output, "status": "kept", "reason": ""}
+            "input": ex.input, "output": output, "status": "filtered" if reason else "kept", "reason": reason,
+            "json_repaired": False}
 
 
 def source_of(doc_id: str) -> str:

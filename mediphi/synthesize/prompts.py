@@ -2,8 +2,11 @@
 
 Teacher, three turns per spec (kept short: the demo teacher is a 135M model on two cores):
   instruction  a meta-prompt naming the task, document type, difficulty and answer format, with
-               the task's template as an example
-  input        the seed document rewritten as the document type, fitted to the instruction
+               the task's template as an example; a json row shows the task's JSON Schema, and
+               the instruction written names its keys (clean_instruction), so the student and
+               the teacher answering see what the answer is checked on
+  input        the seed document rewritten as the document type, fitted to the instruction and
+               to what the task needs in it (TaskType.input_note: an error to find, a dialogue)
   output       the answer to exactly what the student will see: instruction + "\n\n" + input
 Judge: one prompt per criterion showing only the fields that criterion judges; the score is read
 from the judge's log-likelihoods of "1".."5" (expected value under their softmax), so it is
@@ -16,9 +19,19 @@ import math
 import re
 from typing import Any
 
+from mediphi.synthesize import schemas
 from mediphi.synthesize.taxonomy import DIFFICULTY_LEVELS, JUDGE_CRITERIA, OUTPUT_FORMATS, SCORE_CHOICES, TASK_TYPES
 
 JSON_REQUIREMENT = "Answer with a single JSON object."
+
+
+def json_requirement(task_type: str) -> str:
+    """What a json row's instruction ends with: the object and its keys (schemas.keys_note)."""
+    return f"{JSON_REQUIREMENT[:-1]} {schemas.keys_note(task_type)}."
+
+
+def _schema_note(task_type: str, output_format: str) -> str:
+    return f" valid under this JSON Schema: {schemas.compact(task_type)}" if output_format == "json" else ""
 
 
 def user(content: str) -> list[dict[str, str]]:
@@ -33,17 +46,18 @@ def instruction_prompt(task_type: str, document_type: str, output_format: str, d
         f"Task: {task.name.replace('_', ' ')}: {task.description}.\n"
         f"It is applied to a {document_type.lower()}.\n"
         f"Difficulty {difficulty_level} of 6: {DIFFICULTY_LEVELS[difficulty_level]}.\n"
-        f"The answer must be {OUTPUT_FORMATS[output_format]}.\n"
+        f"The answer must be {OUTPUT_FORMATS[output_format]}{_schema_note(task_type, output_format)}.\n"
         f"Example: {task.example(document_type)}\n"
         "Reply with the instruction only."
     )
 
 
-def input_prompt(document_type: str, instruction: str, seed_document: str) -> str:
+def input_prompt(document_type: str, instruction: str, seed_document: str, task_type: str = "") -> str:
+    note = TASK_TYPES[task_type].input_note if task_type else ""
     return (
         f"Write a realistic {document_type.lower()} based on the source text below, suited to this "
-        f"instruction: \"{instruction}\". Keep the source's medical facts. Reply with the document only."
-        f"\n\nSource:\n{seed_document}"
+        f"instruction: \"{instruction}\". Keep the source's medical facts.{' ' + note if note else ''} "
+        f"Reply with the document only.\n\nSource:\n{seed_document}"
     )
 
 
@@ -55,12 +69,16 @@ def student_prompt(instruction: str, input_text: str) -> str:
 _LABEL = re.compile(r"^\s*(?:(?:here\s+is|here's)\b[^:\n]*:|(?:new\s+)?instruction\s*:)\s*", re.IGNORECASE)
 
 
-def clean_instruction(reply: str, output_format: str) -> str:
-    """The teacher's instruction without a leading label or quotes; JSON rows state the format."""
+def clean_instruction(reply: str, output_format: str, task_type: str = "") -> str:
+    """The teacher's instruction without a leading label or quotes; JSON rows state the format, and
+    with the task type known the schema's keys: the answer is checked against the schema
+    (schemas.validate), so the student, and the teacher answering, must see what it asks for."""
     text = _LABEL.sub("", reply.replace("**", "")).strip().strip('"').strip()
-    if text and output_format == "json" and "json" not in text.lower():
-        text = f"{text} {JSON_REQUIREMENT}"
-    return text
+    if not text or output_format != "json":
+        return text
+    if task_type:
+        return text if schemas.keys_note(task_type) in text else f"{text} {json_requirement(task_type)}"
+    return text if "json" in text.lower() else f"{text} {JSON_REQUIREMENT}"
 
 
 def clean_text(reply: str) -> str:
