@@ -42,18 +42,10 @@ def is_up_to_date(name: str, config: RunConfig, rd: RunDir) -> bool:
 
 
 def serve_not_needed(config: RunConfig, rd: RunDir) -> bool:
-    """Evaluation is up to date against a serve manifest that still names the run's models.
-
-    The serve stage always runs (live state), so its fingerprint does not cover the models; a
-    retrained expert, merge or alignment shows up here as a changed source hash instead.
-    """
-    if not (is_up_to_date("evaluate", config, rd) and is_up_to_date("serve", config, rd)):
-        return False
-    from mediphi.models import base_model
-    from mediphi.serve.discovery import discover_models
-
-    models, sources = discover_models(rd, base_model(config))
-    return models == rd.output("serve", "models") and sources == rd.output("serve", "sources")
+    """Evaluation is up to date against a serve manifest that is itself up to date: serve's
+    fingerprint covers the manifests of the models it serves (its optional inputs), so a retrained
+    expert, merge or alignment makes it stale and the endpoint comes back for evaluation."""
+    return is_up_to_date("evaluate", config, rd) and is_up_to_date("serve", config, rd)
 
 
 @dataclass

@@ -153,6 +153,9 @@ class StageDef:
     name: str
     sections: tuple[str, ...]  # config sections whose values change the stage's output
     inputs: tuple[str, ...] = ()  # upstream stages whose manifests it reads
+    # Upstream stages it reads where they completed, and does without otherwise (serve: whichever
+    # models the run has); a completed one is part of the fingerprint like a required input.
+    optional_inputs: tuple[str, ...] = ()
     always_run: bool = False  # live state (a Serve app) cannot be skipped from a file
 
 
@@ -202,6 +205,10 @@ StageBody = Callable[[StageContext], dict[str, Any]]
 
 def fingerprint(stage: StageDef, config: RunConfig, run_dir: RunDir) -> tuple[str, dict[str, str]]:
     inputs = {s: run_dir.require(s)["hash"] for s in stage.inputs}
+    for s in stage.optional_inputs:
+        m = run_dir.read_manifest(s)
+        if m and m.get("status") == "complete":
+            inputs[s] = m["hash"]
     config_hash = config.section_hash(*stage.sections)
     return _hash({"stage": stage.name, "config": config_hash, "inputs": inputs}), inputs
 
@@ -237,7 +244,7 @@ def _execute_locked(stage: StageDef, config: RunConfig, rd: RunDir, body: StageB
     write_json_atomic(out / MANIFEST, {"stage": stage.name, "status": "running", "fingerprint": fp,
                                        "started_at": started})
     log.info("[%s] %s", stage.name, "resuming" if resumed else "running")
-    ctx = StageContext(stage, config, rd, out, {s: rd.require(s) for s in stage.inputs}, resumed)
+    ctx = StageContext(stage, config, rd, out, {s: rd.require(s) for s in input_hashes}, resumed)
     t0 = time.perf_counter()
     try:
         result = body(ctx) or {}

@@ -96,7 +96,8 @@ def test_serve_stage_serves_every_model_of_the_run(evaluated, tiny_llama, tiny_p
     # PIT expert as trained is served too, as expert-<corpus>-raw.
     assert m["outputs"]["models"] == {"base": tiny_llama, "expert-icd10cm": tiny_phi3,
                                       "expert-icd10cm-raw": tiny_llama, "merged": tiny_phi3}
-    assert set(m["outputs"]["sources"]) == {"experts", "merge"}
+    # what it serves is declared: the complete manifests of the stages whose models it serves
+    assert m["inputs"] == {s: evaluated["rd"].read_manifest(s)["hash"] for s in ("experts", "merge")}
     assert m["metrics"]["redeployed"] is True
     # Same models, same settings: the running app is kept, and the manifest (what evaluate pins) is unchanged.
     assert evaluated["serve_again"]["metrics"]["redeployed"] is False

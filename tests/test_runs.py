@@ -45,6 +45,23 @@ def test_skip_rerun_and_downstream_invalidation(tmp_path):
     assert calls == ["up", "down", "up", "down"]
 
 
+def test_an_optional_input_is_read_where_it_completed_and_pins_the_stage(tmp_path):
+    # serve's shape: it runs without the upstream stage, and once that stage completes (or changes)
+    # it is stale, its manifest naming the hash it read
+    rd, calls = RunDir(tmp_path), []
+    maybe = StageDef("maybe", sections=("pit",), optional_inputs=("up",))
+    alone = execute(maybe, _cfg(), rd, _writer(calls))
+    assert alone["inputs"] == {} and calls == ["maybe"]
+    up = execute(UP, _cfg(), rd, _writer(calls))
+    with_up = execute(maybe, _cfg(), rd, _writer(calls))
+    assert calls == ["maybe", "up", "maybe"] and with_up["inputs"] == {"up": up["hash"]}
+    execute(maybe, _cfg(), rd, _writer(calls))
+    assert calls == ["maybe", "up", "maybe"]  # up to date
+    execute(UP, _cfg(min_chars=10), rd, _writer(calls, counts={"in": 3, "kept": 3, "filtered": 0}))
+    assert execute(maybe, _cfg(), rd, _writer(calls))["inputs"] == {"up": rd.read_manifest("up")["hash"]}
+    assert calls == ["maybe", "up", "maybe", "up", "maybe"]
+
+
 def test_crashed_stage_resumes_its_finished_units(tmp_path):
     rd, units_run = RunDir(tmp_path), []
 

@@ -1,5 +1,8 @@
 """serve: host the run's models behind an OpenAI-compatible API on Ray Serve.
 
+Inputs: the manifests of experts, merge and align where they completed (optional inputs: a run
+without an alignment still serves its base and experts); a retrained model changes a manifest's
+hash, hence this stage's fingerprint, which is how `pipeline` knows the endpoint must come back.
 Recipe: find the run's models (base, experts, merged, aligned: whichever stages completed) ->
 start Serve on the configured host/port -> deploy the app unless the same one is already up ->
 wait until /v1/models answers -> record the endpoint. The app outlives this call (a Serve app is
@@ -15,8 +18,9 @@ import httpx
 
 from mediphi.config import RunConfig
 from mediphi.runs import StageContext, StageDef, execute
+from mediphi.serve.discovery import MODEL_STAGES
 
-STAGE = StageDef(name="serve", sections=("model", "serve"), inputs=(), always_run=True)
+STAGE = StageDef(name="serve", sections=("model", "serve"), inputs=(), optional_inputs=MODEL_STAGES, always_run=True)
 
 log = logging.getLogger("mediphi.serve")
 
@@ -33,7 +37,7 @@ def _body(ctx: StageContext) -> dict[str, Any]:
 
     connect(ctx.config)
     s = ctx.config.serve
-    models, sources = discover_models(ctx.run_dir, base_model(ctx.config))
+    models = discover_models(ctx.run_dir, base_model(ctx.config))
     args = AppArgs(**s.model_dump(), models=models, dtype=ctx.config.model.dtype)
     endpoint = f"http://{s.host}:{s.port}/v1"
     with ctx.timed("deploy"):
@@ -43,8 +47,7 @@ def _body(ctx: StageContext) -> dict[str, Any]:
     ctx.log.info("serving %s at %s", ", ".join(models), endpoint)
     return {
         "counts": {"models": len(models)},
-        # sources: the manifests the models came from, so a retrained model changes this stage's hash.
-        "outputs": {"endpoint": endpoint, "models": models, "sources": sources},
+        "outputs": {"endpoint": endpoint, "models": models},
         "metrics": {"redeployed": deployed},
     }
 

@@ -79,7 +79,7 @@ class AppArgs(ServeSection):
         if not rd.root.is_dir():
             raise FileNotFoundError(f"run_dir '{self.run_dir}' not found (resolved to {rd.root}): give an "
                                     "absolute path, or start `serve run` from the directory it is relative to")
-        models, _ = discover_models(rd, resolve(self.base) if self.base else None)
+        models = discover_models(rd, resolve(self.base) if self.base else None)
         models = select_groups(models, self.groups)
         if not models:
             raise FileNotFoundError(f"no models of groups {self.groups} in {rd.root}: run the experts, merge "

@@ -22,12 +22,12 @@ def _complete_output(rd: RunDir, stage: str, key: str) -> Any:
     return rd.output(stage, key)
 
 
-def discover_models(rd: RunDir, base: str | None = None) -> tuple[dict[str, str], dict[str, str]]:
-    """(models, sources): the run's trained models, and the hash of each manifest they came from.
+# The stages whose models are served: the serve stage's (optional) inputs.
+MODEL_STAGES = ("experts", "merge", "align")
 
-    The hashes go into the serve manifest so that retraining a model at the same path still
-    changes what evaluation depends on.
-    """
+
+def discover_models(rd: RunDir, base: str | None = None) -> dict[str, str]:
+    """The run's models by served name, from the complete manifests of MODEL_STAGES."""
     models: dict[str, str] = {}
     if base:
         models["base"] = base
@@ -39,9 +39,7 @@ def discover_models(rd: RunDir, base: str | None = None) -> tuple[dict[str, str]
         path = _complete_output(rd, stage, key)
         if path:
             models[name] = path
-    sources = {s: rd.read_manifest(s)["hash"] for s in ("experts", "merge", "align")
-               if (rd.read_manifest(s) or {}).get("status") == "complete"}
-    return models, sources
+    return models
 
 
 def expert_corpus(name: str) -> str | None:
