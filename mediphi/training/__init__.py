@@ -15,6 +15,7 @@ _EXPORTS = {
     "train_causal_lm": "mediphi.training.causal_lm",
     "deepspeed_config": "mediphi.training.deepspeed_config",
     "fill_deepspeed_config": "mediphi.training.deepspeed_config",
+    "model_flops_per_token": "mediphi.training.flops",
     "load_deepspeed_config": "mediphi.training.deepspeed_config",
     "resolve_deepspeed_path": "mediphi.training.deepspeed_config",
 }
