@@ -57,6 +57,9 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from merge_search import _SENTENCES as MERGE_SENTENCES  # noqa: E402 - the merge benchmark's clinical text
 
 # Never download: the embedded and tiny models are built locally; the Ray workers inherit these.
 for _k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
@@ -73,11 +76,7 @@ DEEPSPEED = "configs/deepspeed/zero2_cpu.json"
 # Real clinical-style text, so the rows hold the tokenizer's ordinary ids (speed does not depend
 # on the text, but random ids over a 49k vocabulary make the first losses meaningless).
 _SENTENCES = [
-    "Type 2 diabetes mellitus with diabetic chronic kidney disease requires tight glucose control.",
-    "Acute myocardial infarction presents with chest pain radiating to the left arm and sweating.",
-    "Community-acquired pneumonia is treated with antibiotics chosen by severity and local resistance.",
-    "Sepsis is a life-threatening organ dysfunction caused by a dysregulated response to infection.",
-    "Hypertension increases the risk of stroke, heart failure and chronic kidney disease.",
+    *MERGE_SENTENCES,
     "The patient was started on metformin 500 mg twice daily and counselled on diet and exercise.",
     "Chest radiograph showed a right lower lobe consolidation without pleural effusion.",
     "Serum creatinine rose from 1.1 to 2.4 mg/dL over 48 hours, consistent with acute kidney injury.",
