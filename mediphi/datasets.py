@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+# Below this many bytes of Parquet, a stage's input is read in the driver and handed to Ray Data
+# as Arrow blocks. A Ray Data read costs 3-9 s on an idle 2-CPU node and 15-35 s on a busy one
+# (its read tasks start workers that import pyarrow); pyarrow reads the same 1,549-row training set
+# in 0.14 s. Larger inputs stream through Ray Data's distributed read as before.
+DRIVER_READ_MAX_BYTES = 64 * 1024 * 1024
 
 
 def document(row: dict[str, Any]) -> str:
@@ -22,6 +28,19 @@ def cut(text: str, max_chars: int) -> str:
     head = text[:max_chars]
     space = head.rfind(" ")
     return head[:space] if space > max_chars * 0.8 else head
+
+
+def read_parquet(paths: str | Path | Sequence[str | Path], columns: list[str] | None = None,
+                 driver_max_bytes: int = DRIVER_READ_MAX_BYTES):
+    """A Ray Dataset of the Parquet files under `paths` (files or directories), one block per file
+    in path order, as `ray.data.read_parquet` would give. Small inputs are read in the driver."""
+    import ray
+
+    roots = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+    files = [f for r in roots for f in ([r] if r.is_file() else sorted(r.rglob("*.parquet")))]
+    if not files or sum(f.stat().st_size for f in files) > driver_max_bytes:
+        return ray.data.read_parquet([str(r) for r in roots], columns=columns)
+    return ray.data.from_arrow([pq.read_table(f, columns=columns) for f in files])
 
 
 def write_empty(path: Path, schema: pa.Schema) -> None:

@@ -23,9 +23,11 @@ def ray_session():
     """One local Ray cluster for the whole session; every Ray test depends on this."""
     import ray
 
+    from mediphi.cluster import LOCAL_SYSTEM_CONFIG
+
     if not ray.is_initialized():
         ray.init(address="local", num_cpus=2, include_dashboard=False, namespace="mediphi-tests",
-                 object_store_memory=1_000_000_000,
+                 object_store_memory=1_000_000_000, _system_config=LOCAL_SYSTEM_CONFIG,
                  runtime_env={"env_vars": {k: os.environ[k] for k in (
                      "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "TOKENIZERS_PARALLELISM",
                      "TORCH_EXTENSIONS_DIR")}})

@@ -51,7 +51,7 @@ import ray.data
 
 from mediphi.cluster import connect
 from mediphi.config import EngineConfig, InputError, RunConfig, SynthesizeSection
-from mediphi.datasets import cut, document, write_parquet
+from mediphi.datasets import cut, document, read_parquet, write_parquet
 from mediphi.engines import SamplingParams, sampling_params
 from mediphi.engines.ray_data import generate_column
 from mediphi.models import base_model
@@ -152,14 +152,13 @@ def checkpoint(ctx: StageContext, name: str, columns: pa.Schema,
         ds = build()
         write_parquet(ds, path, columns)
         ctx.mark_done(name, {"rows": ds.count()})
-    return ray.data.read_parquet(str(path))
+    return read_parquet(path)
 
 
 # ----------------------------------------------------------------------------- 1. specs
 def train_documents(corpora: dict[str, dict[str, str]]) -> ray.data.Dataset:
     """Every corpus's train split: eval is for evaluation only, val for merge validation only."""
-    return ray.data.read_parquet([corpora[c]["train"] for c in sorted(corpora)],
-                                 columns=["doc_id", "title", "text"])
+    return read_parquet([corpora[c]["train"] for c in sorted(corpora)], columns=["doc_id", "title", "text"])
 
 
 def _spread(rng: np.random.Generator, values: list[Any], n: int) -> list[Any]:

@@ -20,6 +20,7 @@ from ray.data import ExecutionOptions
 from ray.train.torch import TorchTrainer
 
 from mediphi.config import ConfigError, InputError, TrainingConfig
+from mediphi.datasets import read_parquet
 from mediphi.training.deepspeed_config import deepspeed_config
 from mediphi.training.loop import train_loop_per_worker
 
@@ -53,7 +54,7 @@ def train_causal_lm(model_path: str, train_dir: str | Path, out_dir: str | Path,
             val_dir = None
     # Read before training starts: the workers may hold every CPU of a small cluster, and a
     # streaming read would then wait forever for one. A materialized dataset splits without tasks.
-    dataset = ray.data.read_parquet(str(train_dir)).materialize()
+    dataset = read_parquet(train_dir).materialize()
     total_steps = plan_steps(dataset.count(), cfg, field)
     trainer = TorchTrainer(
         train_loop_per_worker,
