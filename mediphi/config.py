@@ -125,6 +125,9 @@ class TrainingConfig(Section):
     max_steps: int = Field(-1, description="-1: run the epochs; otherwise stop after this many steps.")
     seq_len: int = Field(256, ge=16)
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+    activation_checkpointing: bool = Field(
+        False, description="Recompute activations in the backward pass: less memory for ~25% more compute. "
+                           "Off by default (TRL turns it on unless told; here both stages follow this field).")
     deepspeed: str | None = Field(
         "configs/deepspeed/zero2_cpu.json", description="DeepSpeed JSON path; None disables it."
     )

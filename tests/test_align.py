@@ -197,6 +197,20 @@ def test_sft_lowers_the_loss_of_a_repeated_example(tiny_llama, tmp_path):
     assert metrics["loss_last"] < metrics["loss_first"] - 0.5, metrics["losses"]
 
 
+@pytest.mark.parametrize("phase", ["sft", "dpo"])
+@pytest.mark.parametrize("recompute", [False, True])
+def test_activation_checkpointing_follows_the_config_not_trls_default(tiny_llama, tmp_path, phase, recompute):
+    q, a = QUESTIONS[0]
+    row = {"prompt": q, "completion": a} if phase == "sft" else {"prompt": q, "chosen": a, "rejected": "No."}
+    trainer = in_process_trainer(phase, tiny_llama, [row] * 2, tmp_path, micro_batch_size=2, max_steps=1,
+                                 seq_len=64, activation_checkpointing=recompute)
+    # TRL's configs default gradient_checkpointing to True; the model is only recomputed when asked.
+    assert trainer.args.activation_checkpointing is recompute
+    assert trainer.args.gradient_checkpointing is recompute
+    trainer.train()
+    assert trainer.model.is_activation_checkpointing is recompute
+
+
 def test_dpo_with_lora_trains_only_adapters_and_merges(tiny_llama, tmp_path):
     """LoRA: the base weights stay frozen during DPO (the adapter-free model is the reference);
     merge_and_unload folds the trained adapters into a plain model with the start's parameter names."""

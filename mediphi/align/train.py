@@ -209,6 +209,7 @@ def training_args(t: TrainingConfig, deepspeed: dict[str, Any] | None, output_di
         num_train_epochs=t.epochs,
         max_steps=t.max_steps,
         max_length=t.seq_len,
+        activation_checkpointing=t.activation_checkpointing,
         # Mixed precision; TRL would default to bf16 everywhere.
         bf16=t.dtype == "bfloat16",
         fp16=t.dtype == "float16",

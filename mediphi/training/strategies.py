@@ -245,7 +245,11 @@ class DDPStrategy:
 def build_strategy(model_path: str, cfg: TrainingConfig, ds_config: dict[str, Any] | None, total_steps: int):
     from mediphi.models import load_causal_lm
 
+    # DeepSpeed keeps fp32 master weights itself for bf16/fp16: load in the training dtype.
+    model = load_causal_lm(model_path, cfg.dtype if ds_config is not None else "float32")
+    if cfg.activation_checkpointing:
+        model.config.use_cache = False  # a cache is never read in training and conflicts with recompute
+        model.activation_checkpointing_enable()
     if ds_config is not None:
-        # DeepSpeed keeps fp32 master weights itself for bf16/fp16: load in the training dtype.
-        return DeepSpeedStrategy(load_causal_lm(model_path, cfg.dtype), cfg, ds_config, total_steps)
-    return DDPStrategy(load_causal_lm(model_path, "float32"), cfg, total_steps)
+        return DeepSpeedStrategy(model, cfg, ds_config, total_steps)
+    return DDPStrategy(model, cfg, total_steps)
