@@ -100,9 +100,12 @@ def test_prefix_shared_scoring_equals_whole_sequence_scoring(tiny_llama):
 
     eng = hf.HFEngine(tiny_llama, batch_size=4)
     prompt = eng._encode("Which description matches code E11.9? A. diabetes B. asthma C. gout D. flu\nAnswer:")
-    seqs = [prompt + eng._encode(o) for o in (" diabetes", " asthma attack", " gout", " flu")] + [eng._encode("x y")]
+    other = eng._encode("Expand the abbreviation in: pt w/ SOB and CP since this morning, no fever\nAnswer:")
+    assert len(other) != len(prompt)  # the prefixes share one left-padded forward pass
+    seqs = ([prompt + eng._encode(o) for o in (" diabetes", " asthma attack", " gout", " flu")] + [eng._encode("x y")]
+            + [other + eng._encode(o) for o in (" shortness of breath, chest pain", " sob")])
     grouped = eng.sequence_logprobs(seqs)
-    assert len(hf.shared_prefix_groups(seqs)) == 1
+    assert len(hf.shared_prefix_groups(seqs)) == 2
     whole = [eng.sequence_logprobs([s], top_k=1)[0] for s in seqs]  # top_k: the ungrouped path
     for g, w in zip(grouped, whole):
         assert len(g.logprobs) == len(w.logprobs) and g.logprobs[0] is None

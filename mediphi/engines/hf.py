@@ -158,12 +158,23 @@ class HFEngine:
         # Plain logprobs of sequences that share most of their tokens (a prompt + each option):
         # the shared prefix runs once, the options on its cache.
         plain = [i for i in range(n) if seqs[i] and top_ks[i] == 0 and not nexts[i]]
-        grouped = set()
-        for prefix, members in shared_prefix_groups([seqs[i] for i in plain]):
-            rows = [plain[m] for m in members]
-            grouped.update(rows)
-            for i, lps in zip(rows, self._prefix_group_logprobs(prefix, [seqs[i][len(prefix):] for i in rows])):
-                out[i] = SequenceLogprobs(lps, None)
+        groups = [(prefix, [plain[m] for m in members])
+                  for prefix, members in shared_prefix_groups([seqs[i] for i in plain])]
+        grouped = {i for _, rows in groups for i in rows}
+        # Several groups per forward pass (a server batch holds many items): prefixes up to the
+        # token budget, each with all its options.
+        start = 0
+        while start < len(groups):
+            end = start + 1
+            while end < len(groups) and (end + 1 - start) * max(len(p) for p, _ in groups[start:end + 1]) \
+                    <= self.score_batch_tokens:
+                end += 1
+            chunk = groups[start:end]
+            start = end
+            scored = self._prefix_groups_logprobs([(p, [seqs[i][len(p):] for i in rows]) for p, rows in chunk])
+            for (_, rows), lps_rows in zip(chunk, scored):
+                for i, lps in zip(rows, lps_rows):
+                    out[i] = SequenceLogprobs(lps, None)
         order = sorted((i for i in range(n) if seqs[i] and i not in grouped), key=lambda i: len(seqs[i]))
         pad = self.tokenizer.pad_token_id
         start = 0
@@ -200,29 +211,45 @@ class HFEngine:
             del logits
         return out
 
-    def _prefix_group_logprobs(self, prefix: list[int], suffixes: list[list[int]]) -> list[list[float | None]]:
-        """Per-token logprobs of prefix + each suffix: the prefix in one forward pass with a cache,
-        then every suffix in one batch on copies of that cache. Same values as scoring each whole
-        sequence (up to float rounding), for len(prefix) + sum(len(suffix)) tokens instead of
-        k * len(prefix) + sum(len(suffix))."""
+    def _prefix_groups_logprobs(self, groups: list[tuple[list[int], list[list[int]]]]) -> list[list[list[float | None]]]:
+        """Per-token logprobs of prefix + each suffix, for several (prefix, suffixes) groups: the
+        prefixes in one left-padded forward pass with a cache, then every group's suffixes in one
+        batch on copies of their prefix's cache. Same values as scoring each whole sequence (up to
+        float rounding), for the prefix tokens once instead of once per suffix; one batch for many
+        groups instead of two small forward passes per group (on 2 CPUs, 16 four-option items:
+        18.5 s one group at a time)."""
         dev = self.device
-        first = self.model(input_ids=torch.tensor([prefix], device=dev), use_cache=True)
-        lp_prefix = torch.log_softmax(first.logits[0].float(), dim=-1)  # [P, V]
-        head = [None] + lp_prefix[:-1].gather(-1, torch.tensor(prefix[1:], device=dev)[:, None])[:, 0].tolist()
+        pad = self.tokenizer.pad_token_id
+        prefixes = [p for p, _ in groups]
+        ids, mask = pad_batch(prefixes, pad, left=True)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        first = self.model(input_ids=ids.to(dev), attention_mask=mask.to(dev), position_ids=positions.to(dev),
+                           use_cache=True)
+        width = ids.shape[1]
+        heads, last_lp = [], []
+        for g, prefix in enumerate(prefixes):
+            lg = first.logits[g, width - len(prefix):].float()  # this prefix's own columns
+            lse = torch.logsumexp(lg, dim=-1)
+            tgt = torch.tensor(prefix[1:], dtype=torch.long, device=lg.device)
+            heads.append([None] + (lg[:-1].gather(-1, tgt[:, None])[:, 0] - lse[:-1]).tolist())
+            last_lp.append(lg[-1] - lse[-1])  # the distribution of each suffix's first token
+        owner = [g for g, (_, sufs) in enumerate(groups) for _ in sufs]
+        suffixes = [s for _, sufs in groups for s in sufs]
         cache = first.cache
-        cache.batch_repeat_interleave(len(suffixes))  # one copy of the prefix's keys and values per suffix
-        ids, mask = pad_batch(suffixes, self.tokenizer.pad_token_id)  # right padded
-        full_mask = torch.cat([torch.ones(len(suffixes), len(prefix), dtype=mask.dtype), mask], dim=1)
-        positions = len(prefix) + torch.arange(ids.shape[1])[None].expand(len(suffixes), -1)
-        logits = self.model(input_ids=ids.to(dev), attention_mask=full_mask.to(dev),
-                            position_ids=positions.to(dev), cache=cache).logits.float()
-        lp = torch.log_softmax(logits, dim=-1)
-        out = []
-        for r, suf in enumerate(suffixes):
-            tail = [float(lp_prefix[-1, suf[0]])]
+        cache.reorder_cache(torch.tensor(owner, dtype=torch.long, device=dev))  # one prefix copy per suffix
+        sids, smask = pad_batch(suffixes, pad)  # right padded
+        full_mask = torch.cat([mask[owner], smask], dim=1)
+        spos = torch.tensor([len(prefixes[g]) for g in owner])[:, None] + torch.arange(sids.shape[1])[None]
+        logits = self.model(input_ids=sids.to(dev), attention_mask=full_mask.to(dev), position_ids=spos.to(dev),
+                            cache=cache).logits
+        out: list[list[list[float | None]]] = [[] for _ in groups]
+        for r, (g, suf) in enumerate(zip(owner, suffixes)):
+            tail = [float(last_lp[g][suf[0]])]
             if len(suf) > 1:
-                tail += lp[r, :len(suf) - 1].gather(-1, torch.tensor(suf[1:], device=dev)[:, None])[:, 0].tolist()
-            out.append(head + tail)
+                lg = logits[r, :len(suf) - 1].float()
+                tgt = torch.tensor(suf[1:], dtype=torch.long, device=lg.device)
+                tail += (lg.gather(-1, tgt[:, None])[:, 0] - torch.logsumexp(lg, dim=-1)).tolist()
+            out[g].append(heads[g] + tail)
         return out
 
     def _top_dict(self, ids: list[int], vals: list[float], actual: int, actual_lp: float) -> dict[str, float]:
