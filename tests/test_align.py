@@ -143,6 +143,14 @@ def test_align_sft_then_dpo_on_two_workers(ray_session, tiny_config, upstream, m
         assert [(h.step, h.value) for h in history] == list(zip(m["log_steps"], m["losses"]))
         assert m["log_steps"] == [1, 2] and len(client.get_metric_history(run.info.run_id, "lr")) == 2
         assert run.data.metrics["final_loss"] == m["loss_last"] and run.data.metrics["setup_s"] > 0
+        # MFU as the experts report it; DPO's step adds the reference model's forward pass (x 4/3)
+        from transformers import AutoConfig
+
+        from mediphi.training.flops import model_flops_per_token
+        per_token = model_flops_per_token(AutoConfig.from_pretrained(upstream["merged"]), config.align.sft.seq_len)
+        assert m["model_flops_per_token"] == pytest.approx(per_token * (4 / 3 if phase == "dpo" else 1))
+        assert m["peak_flops"] > 1e8 and run.data.metrics["mfu"] == m["mfu"]
+        assert m["mfu"] == pytest.approx(m["tokens_per_s"] * m["model_flops_per_token"] / m["peak_flops"], abs=1e-4)
     assert client.get_run(record["runs"]["dpo"]).data.params["dpo_beta"] == str(config.align.dpo_beta)
 
     # A crash after both exports: the resumed stage keeps both models and trains nothing.

@@ -120,6 +120,17 @@ def test_deepspeed_zero2_on_two_workers_trains_and_exports(ray_session, tiny_lla
     assert m["steps"] == 4 and len(m["loss_curve"]) == 4
     assert m["tokens"] == 4 * 2 * 2 * SEQ  # steps x micro batch x workers x seq_len
     assert m["loss_curve"][-1] < m["loss_curve"][0]
+    # MFU: PaLM's model FLOPs of the tokens trained, over the training time without the validation
+    # passes, against both workers' measured matmul peak
+    from transformers import AutoConfig
+
+    from mediphi.training.flops import model_flops_per_token
+    assert m["model_flops_per_token"] == model_flops_per_token(AutoConfig.from_pretrained(tiny_llama), SEQ)
+    assert 0 < m["val_s"] < m["train_s"]
+    assert m["model_flops_per_s"] == pytest.approx(m["tokens"] * m["model_flops_per_token"] / (m["train_s"] - m["val_s"]),
+                                                   rel=1e-2)
+    assert m["peak_flops"] > 1e8 and 0 < m["mfu"] == pytest.approx(m["model_flops_per_s"] / m["peak_flops"], abs=1e-4)
+    assert m["tokens_per_s"] < m["model_flops_per_s"] / m["model_flops_per_token"]  # validation time left out
     # one metrics schema: the learning rate (cosine from 3e-3 to 3e-4 over 4 steps) and gradient norm per step
     assert len(m["lr_curve"]) == len(m["grad_norm_curve"]) == 4
     assert m["lr_curve"][0] == pytest.approx(3e-3) and m["lr_curve"][0] > m["lr_curve"][-1] >= 3e-4
@@ -230,6 +241,7 @@ def test_experts_stage_trains_one_expert_per_corpus_then_skips(ray_session, tiny
         assert [(h.step, h.value) for h in history] == list(enumerate(curve, start=1))
         assert len(client.get_metric_history(run_id, "lr")) == len(curve)
         assert run.data.metrics["final_loss"] == curve[-1] and run.data.metrics["tokens_per_s"] > 0
+        assert run.data.metrics["mfu"] == m["metrics"][corpus][phase]["mfu"] > 0
         val = m["metrics"][corpus][phase].get("val_curve") or []
         assert sorted((h.step, h.value) for h in client.get_metric_history(run_id, "val_loss")) == \
             [tuple(point) for point in val]

@@ -155,6 +155,8 @@ def train_worker(cfg: dict[str, Any]) -> None:
             global_batch=trainer.args.per_device_train_batch_size * trainer.args.gradient_accumulation_steps
             * trainer.args.world_size,
         )
+        metrics.update(utilization(phase.name, cfg, model.config, metrics.get("tokens_per_s"),
+                                   trainer.args.device, context.get_world_size()))
         with tempfile.TemporaryDirectory() as export_dir:
             checkpoint = None
             if context.get_world_rank() == 0:
@@ -165,6 +167,23 @@ def train_worker(cfg: dict[str, Any]) -> None:
             ray.train.report(metrics, checkpoint=checkpoint, checkpoint_dir_name=f"{phase.name}-final")
     finally:
         shutil.rmtree(output_dir, ignore_errors=True)
+
+
+def utilization(phase: str, cfg: dict[str, Any], model_config, tokens_per_s: float | None, device,
+                world: int) -> dict[str, Any]:
+    """MFU as the experts' loop reports it (mediphi.training.flops): the tokens TRL counted (no padding)
+    at the phase's sequence-length cap, against the workers' measured matmul peak. Every rank measures."""
+    import torch
+
+    from mediphi.training.flops import dpo_flops_per_token, model_flops_per_token
+    from mediphi.training.loop import cluster_peak_flops
+
+    train = TrainingConfig.model_validate(cfg["train"])
+    per_token = (dpo_flops_per_token if phase == "dpo" else model_flops_per_token)(model_config, train.seq_len)
+    peak = cluster_peak_flops(train, torch.device(device), world)
+    flops_per_s = tokens_per_s * per_token if tokens_per_s else None
+    return {"model_flops_per_token": per_token, "model_flops_per_s": flops_per_s, "peak_flops": peak,
+            "mfu": round(flops_per_s / peak, 4) if flops_per_s else None}
 
 
 def build_trainer(phase: Phase, cfg: dict[str, Any], model, tokenizer, dataset, output_dir: str):

@@ -127,10 +127,11 @@ def train_expert(ctx: StageContext, corpus: str, base: str, data: dict[str, str]
             # The exported model is what is kept; the checkpoint (optimizer state: 3x the model) is spent.
             shutil.rmtree(ctx.out / "ray_train" / f"{corpus}-{phase}", ignore_errors=True)
             m = result["metrics"]
-            ctx.log.info("[experts] %s: %d steps, loss %.4f -> %.4f%s", key, m.get("steps", 0),
+            ctx.log.info("[experts] %s: %d steps, loss %.4f -> %.4f%s%s", key, m.get("steps", 0),
                          m.get("first_loss") or float("nan"), m.get("final_loss") or float("nan"),
                          "" if not m.get("val_curve") else
-                         f", validation loss {m['val_curve'][0][1]:.4f} -> {m['val_curve'][-1][1]:.4f}")
+                         f", validation loss {m['val_curve'][0][1]:.4f} -> {m['val_curve'][-1][1]:.4f}",
+                         "" if not m.get("mfu") else f", {m['tokens_per_s']:.0f} tokens/s, MFU {m['mfu']:.0%}")
         start = results[phase]["model_dir"] or start
     return results
 
@@ -143,7 +144,7 @@ def count_rows(parquet_dir: str) -> int:
 
 def _brief(m: dict[str, Any]) -> dict[str, Any]:
     keep = ("skipped", "steps", "tokens", "first_loss", "final_loss", "loss_curve", "val_curve", "val_loss",
-            "tokens_per_s", "train_s", "setup_s", "strategy", "world_size")
+            "tokens_per_s", "mfu", "train_s", "setup_s", "strategy", "world_size")
     return {k: m[k] for k in keep if k in m}
 
 

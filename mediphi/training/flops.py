@@ -48,17 +48,30 @@ def model_flops_per_token(config: Any, seq_len: int) -> float:
     return float(6 * matmul_params(config) + 12 * config.num_hidden_layers * heads * head_dim * seq_len)
 
 
-def measure_peak_flops(dtype: torch.dtype = torch.float32, seconds: float = 2.0, size: int = 2048) -> float:
+def dpo_flops_per_token(config: Any, seq_len: int) -> float:
+    """DPO adds a forward pass of the frozen reference model to the policy's training step: 1/3 of
+    the training FLOPs again (the chosen and rejected tokens are both counted as tokens)."""
+    return model_flops_per_token(config, seq_len) * 4 / 3
+
+
+def measure_peak_flops(dtype: torch.dtype = torch.float32, seconds: float = 2.0, size: int = 2048,
+                       device: torch.device | str = "cpu") -> float:
     """FLOP/s of square `size` matmuls in `dtype` for about `seconds`, with the current torch thread
     count: the peak MFU divides by, measured rather than taken from a spec sheet (a VM's cores,
     turbo and the vector units torch's kernels use all differ from the datasheet)."""
+    device = torch.device(device)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     gen = torch.Generator().manual_seed(0)
-    a = torch.randn(size, size, generator=gen).to(dtype)
-    b = torch.randn(size, size, generator=gen).to(dtype)
-    out = torch.empty(size, size, dtype=dtype)
+    a = torch.randn(size, size, generator=gen).to(device=device, dtype=dtype)
+    b = torch.randn(size, size, generator=gen).to(device=device, dtype=dtype)
+    out = torch.empty(size, size, dtype=dtype, device=device)
     torch.mm(a, b, out=out)  # first call: kernel selection, page faults
+    sync()
     count, t0 = 0, time.perf_counter()
     while count == 0 or time.perf_counter() - t0 < seconds:
         torch.mm(a, b, out=out)
         count += 1
+        if count % 8 == 0:
+            sync()
+    sync()
     return 2 * size**3 * count / (time.perf_counter() - t0)

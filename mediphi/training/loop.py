@@ -12,9 +12,11 @@ from typing import Any
 import ray.train
 import torch
 import torch.distributed as dist
+from transformers import AutoConfig
 
 from mediphi.config import TrainingConfig
 from mediphi.training.checkpoint import TrainerState, export_model, report_checkpoint, restore
+from mediphi.training.flops import measure_peak_flops, model_flops_per_token
 from mediphi.training.strategies import build_strategy
 
 log = logging.getLogger("mediphi.training")
@@ -46,8 +48,13 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
     start_step, start_tokens, window = state.step, state.tokens, []
     val = validation_batches(config.get("val_dir"), cfg.eval_rows, cfg.micro_batch_size, strategy.device)
 
+    val_s = 0.0  # validation passes are not training: MFU leaves their time out
+
     def validate() -> None:
+        nonlocal val_s
+        t0 = time.perf_counter()
         state.val_curve.append([state.step, validation_loss(strategy, val)])
+        val_s += time.perf_counter() - t0
         if rank == 0:
             log.info("[%s] step %d/%d validation loss %.4f (%d rows)", config["name"], state.step, total_steps,
                      state.val_curve[-1][1], sum(len(b["input_ids"]) for b in val))
@@ -56,9 +63,12 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
         validate()  # where the curve starts: the model before this phase
     t_train = time.perf_counter()
 
-    def metrics() -> dict[str, Any]:
+    def metrics(peak_flops: float | None = None) -> dict[str, Any]:
         return summary(state, strategy.name, world, setup_s, time.perf_counter() - t_train,
-                       state.step - start_step, state.tokens - start_tokens)
+                       state.step - start_step, state.tokens - start_tokens, val_s=val_s,
+                       flops_per_token=flops_per_token, peak_flops=peak_flops)
+
+    flops_per_token = model_flops_per_token(AutoConfig.from_pretrained(config["model_path"]), cfg.seq_len)
 
     while state.step < total_steps:
         batch = next(batches)
@@ -86,7 +96,7 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
             fault_drill(Path(config["fault_marker"]))
 
     # -- save: the HF model first, then the final checkpoint whose metrics the driver returns
-    final = metrics()
+    final = metrics(peak_flops=cluster_peak_flops(cfg, strategy.device, world))
     card = {**config["card"], "steps": state.step, "final_loss": final["final_loss"],
             "strategy": strategy.name, "world_size": world}
     export_model(strategy, rank, config["model_path"], config["out_dir"], card)
@@ -161,9 +171,27 @@ def mean_over_workers(value: torch.Tensor, world: int) -> float:
     return round(float(value), 6)
 
 
+def cluster_peak_flops(cfg: TrainingConfig, device: torch.device, world: int) -> float:
+    """The workers' matmul peak in the training dtype, summed: each measures at the same moment
+    (workers on one node share its cores, as they did while training)."""
+    size = 4096 if device.type == "cuda" else 1024
+    peak = torch.tensor(measure_peak_flops(getattr(torch, cfg.dtype), seconds=1.0, size=size, device=device),
+                        dtype=torch.float64, device=device)
+    if world > 1 and dist.is_initialized():
+        dist.all_reduce(peak, op=dist.ReduceOp.SUM)
+    return float(peak)
+
+
 def summary(state: TrainerState, strategy: str, world: int, setup_s: float, train_s: float,
-            steps_this_run: int, tokens_this_run: int) -> dict[str, Any]:
+            steps_this_run: int, tokens_this_run: int, val_s: float = 0.0, flops_per_token: float | None = None,
+            peak_flops: float | None = None) -> dict[str, Any]:
+    """The phase's metrics. MFU (PaLM's model FLOPs utilization, mediphi.training.flops) counts the
+    training time only (validation passes left out) against the workers' measured matmul peak;
+    None until that peak is measured, at the end of the phase."""
     curve = state.loss_curve
+    step_s = train_s - val_s
+    model_flops_per_s = (tokens_this_run * flops_per_token / step_s
+                         if steps_this_run and flops_per_token and step_s > 0 else None)
     return {
         "steps": state.step,
         "tokens": state.tokens,
@@ -178,6 +206,11 @@ def summary(state: TrainerState, strategy: str, world: int, setup_s: float, trai
         "setup_s": round(setup_s, 3),
         "train_s": round(train_s, 3),
         "tokens_per_s": round(tokens_this_run / train_s, 1) if steps_this_run else None,
+        "val_s": round(val_s, 3),
+        "model_flops_per_token": flops_per_token,
+        "model_flops_per_s": model_flops_per_s,
+        "peak_flops": peak_flops,
+        "mfu": round(model_flops_per_s / peak_flops, 4) if model_flops_per_s and peak_flops else None,
         "strategy": strategy,
         "world_size": world,
     }

@@ -44,6 +44,7 @@ _SUMMARY_SOURCES = {
     "setup_s": ("setup_s",),
     "train_s": ("train_s", "train_runtime_s"),
     "final_val_loss": ("val_loss", "eval_loss"),
+    "mfu": ("mfu",),
 }
 _CURVES = {"loss": ("loss_curve", "losses"), "lr": ("lr_curve",), "grad_norm": ("grad_norm_curve",)}
 
