@@ -68,7 +68,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
 # The CLI's cache of DeepSpeed's JIT-built ops (its CPU comm op): reused, not rebuilt into the
 # first Ray row's setup time.
-os.environ.setdefault("TORCH_EXTENSIONS_DIR", str(Path.home() / ".cache" / "mediphi" / "torch_extensions"))
+from mediphi.training.ops import use_extension_cache  # noqa: E402
+
+use_extension_cache()
 
 VARIANTS = ("bare", "bare_bf16", "ray_ds_1", "ray_ds_2", "ray_ds_1_bf16")
 DEEPSPEED = "configs/deepspeed/zero2_cpu.json"

@@ -43,8 +43,9 @@ def _setup(config_path: Path, run_dir: str | None, overrides: list[str] | None, 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         datefmt="%H:%M:%S")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per HTTP request otherwise
-    # Compiled DeepSpeed ops are cached across runs (the CPU comm op takes ~30 s to build).
-    os.environ.setdefault("TORCH_EXTENSIONS_DIR", str(Path.home() / ".cache" / "mediphi" / "torch_extensions"))
+    # Compiled DeepSpeed ops are cached across runs (setup.sh builds the CPU comm op ahead of time).
+    from mediphi.training.ops import use_extension_cache
+    use_extension_cache()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     cfg = RunConfig.load(config_path, overrides)
     if run_dir:

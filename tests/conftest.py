@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from mediphi.training.ops import use_extension_cache
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -13,7 +15,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("RAY_DATA_DISABLE_PROGRESS_BARS", "1")
 # A loaded 2-core machine can take longer than the default to start the raylet.
 os.environ.setdefault("RAY_raylet_start_wait_time_s", "120")
-os.environ.setdefault("TORCH_EXTENSIONS_DIR", str(Path.home() / ".cache" / "mediphi" / "torch_extensions"))
+use_extension_cache()  # DeepSpeed's CPU op, built by setup.sh, found where the pipeline finds it
 
 REPO = Path(__file__).resolve().parents[1]
 
