@@ -211,13 +211,18 @@ def _fit(task_type: str, document_type: str, output_format: str) -> tuple[str, s
     return document_type, output_format if output_format in task.output_formats else task.output_formats[0]
 
 
+GROUNDED_BLOCK_ROWS = 128
+
+
 def generate_grounded(ctx: StageContext, cfg: SynthesizeSection, seed: int) -> ray.data.Dataset:
     """Rows built from structured train records (grounded.py): the teacher step's columns, no LLM."""
     kinds = {c.name: c.kind for c in ctx.config.prepare.corpora}
     records = grounded.load_records(ctx.input("prepare", "corpora"), kinds)
     ctx.log.info("[synthesize] grounded teacher: %s records", {k: len(v) for k, v in records.items()})
     rows = grounded.build_rows(records, cfg.num_instructions, cfg.json_fraction, seed, cfg.doc_max_chars)
-    return ray.data.from_items(rows)
+    # Blocks of ~GROUNDED_BLOCK_ROWS rows: Ray Data's default cuts 400 rows into 200 blocks, and every
+    # later step (filters, judge, dedup, sort, writes) then runs 200 tasks and writes 200 files.
+    return ray.data.from_items(rows, override_num_blocks=max(1, -(-len(rows) // GROUNDED_BLOCK_ROWS)))
 
 
 # ----------------------------------------------------------------------------- 2. teacher
