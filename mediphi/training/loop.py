@@ -62,6 +62,7 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
     if val and state.step == 0:
         validate()  # where the curve starts: the model before this phase
     t_train = time.perf_counter()
+    val_s = 0.0  # from here on: the validation time inside the training window
 
     def metrics(peak_flops: float | None = None) -> dict[str, Any]:
         return summary(state, strategy.name, world, setup_s, time.perf_counter() - t_train,

@@ -3,21 +3,28 @@
 DeepSpeed compiles its CPU communication op (shared-memory all-reduce) the first time a training
 worker starts, into TORCH_EXTENSIONS_DIR: about 80 s on 2 cores, inside the first expert phase of
 a fresh machine. `python -m mediphi.training.ops` (scripts/setup.sh runs it) builds it ahead of
-time; the cache is keyed by the op's source path, so each virtual environment builds it once.
+time. One cache directory per virtual environment: the build's command line holds the
+environment's paths, so two environments sharing a directory would rebuild it in turn.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import time
 from pathlib import Path
 
-EXTENSIONS_DIR = Path.home() / ".cache" / "mediphi" / "torch_extensions"
+EXTENSIONS_ROOT = Path.home() / ".cache" / "mediphi" / "torch_extensions"
+
+
+def extensions_dir() -> Path:
+    """This environment's build cache (the Ray workers get it through TORCH_EXTENSIONS_DIR)."""
+    return EXTENSIONS_ROOT / hashlib.sha1(str(Path(sys.prefix).resolve()).encode()).hexdigest()[:12]
 
 
 def use_extension_cache() -> None:
     """Point torch's extension builds at mediphi's cache unless the user chose another."""
-    os.environ.setdefault("TORCH_EXTENSIONS_DIR", str(EXTENSIONS_DIR))
+    os.environ.setdefault("TORCH_EXTENSIONS_DIR", str(extensions_dir()))
 
 
 def prebuild() -> str | None:
