@@ -133,8 +133,8 @@ class TrainingConfig(Section):
     )
     checkpoint_every: int = Field(
         50, ge=0, description="Steps between checkpoints (model, optimizer, scheduler, step and data position); "
-                              "0: at the end only. A lost worker or a rerun resumes from the last one. "
-                              "Experts only: align checkpoints at the end of each phase.")
+                              "0: at the end only. A lost worker or a rerun resumes from the last one "
+                              "(align: the HF Trainer's checkpoint, with the batches already seen skipped).")
     max_failures: int = Field(
         2, ge=0, description="Times Ray Train restarts the worker group after a worker dies (SIGKILL, a lost "
                              "spot node) before the phase fails; each restart resumes from the last checkpoint.")

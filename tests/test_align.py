@@ -205,6 +205,34 @@ def test_sft_lowers_the_loss_of_a_repeated_example(tiny_llama, tmp_path):
     assert metrics["loss_last"] < metrics["loss_first"] - 0.5, metrics["losses"]
 
 
+def test_a_killed_align_worker_resumes_from_the_last_checkpoint_on_the_same_curve(ray_session, tiny_llama, tmp_path):
+    """SIGKILL of the SFT worker at step 3 (HF checkpoints every 2 steps, reported to Ray Train): Ray
+    Train restarts the group, the HF Trainer resumes from step 2 (weights, optimizer, scheduler, the
+    batches already seen skipped) and the loss curve is the uninterrupted run's, step for step."""
+    from mediphi.align import data
+    from mediphi.align.train import fit, summarize
+    from mediphi.config import AlignLora, TrainingConfig
+
+    rows = [{"prompt": q, "completion": a} for q, a in QUESTIONS]
+    train = dict(micro_batch_size=1, max_steps=5, seq_len=64, learning_rate=3e-3, checkpoint_every=2)
+    reference = in_process_trainer("sft", tiny_llama, rows, tmp_path / "ref", **train)
+    reference.train()
+    expected = summarize(reference.state.log_history, ())
+
+    data.prepare("sft", write_parquet(tmp_path / "src", rows), tmp_path / "sft.parquet", tmp_path / "q.parquet")
+    metrics, checkpoint = fit("sft", model=tiny_llama, data=tmp_path / "sft.parquet",
+                              train=TrainingConfig(num_workers=1, deepspeed=None, max_failures=1, **train),
+                              lora=AlignLora(), model_dtype="float32", card={}, storage=tmp_path / "ray",
+                              kill_at_step=3)
+    assert (tmp_path / "ray" / "sft" / ".fault-drill-done").exists()  # the worker was killed
+    assert metrics["steps"] == 5 and metrics["steps_this_run"] == 3  # the new worker started at step 2
+    assert metrics["log_steps"] == [1, 2, 3, 4, 5]  # the log history came back with the checkpoint
+    assert metrics["losses"] == pytest.approx(expected["losses"], rel=1e-4)
+    assert metrics["lr_curve"] == pytest.approx(expected["lr_curve"])  # the scheduler resumed too
+    with checkpoint.as_directory() as d:
+        assert sorted(p.name for p in Path(d).iterdir()) == ["model"]  # the final export, no optimizer state
+
+
 @pytest.mark.parametrize("phase", ["sft", "dpo"])
 @pytest.mark.parametrize("recompute", [False, True])
 def test_activation_checkpointing_follows_the_config_not_trls_default(tiny_llama, tmp_path, phase, recompute):

@@ -112,7 +112,7 @@ def run_phase(ctx: StageContext, phase: str, start: str, train: TrainingConfig, 
             phase, model=start, data=ctx.out / "data" / f"{phase}.parquet", train=train,
             lora=ctx.config.align.lora, model_dtype=ctx.config.model.dtype,
             card=model_card(ctx, phase, start, train, examples, extra_args), storage=storage,
-            extra_args=extra_args)
+            extra_args=extra_args, resume=ctx.resumed)
         publish(checkpoint, out)
     # Logged before the done marker: a resumed stage that keeps this phase logs nothing again.
     lora = ctx.config.align.lora

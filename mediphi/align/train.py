@@ -7,8 +7,12 @@ each rank sees its share of the data and gradients are all-reduced. Rank 0 then 
 trained model as an HF directory into the run's one Ray checkpoint, reported with the phase's
 metrics (Ray Train V2 keeps a run's metrics only with a checkpoint); the driver publishes it.
 
-The unit of resume is the phase: no mid-run checkpoints (`checkpoint_every` must be 0), so a
-phase that dies reruns whole, and a finished one is never rerun.
+Every `checkpoint_every` optimizer steps the HF Trainer writes its own checkpoint (weights,
+optimizer, scheduler, trainer state with the log history, each rank's RNG state) and every rank
+reports its part to Ray Train. A worker group that loses a worker is restarted by Ray Train
+(`max_failures`) and the HF Trainer resumes from the last of those checkpoints, skipping the
+batches it already trained on; a stage rerun after a crash (same fingerprint) resumes the same
+way. A finished phase is never rerun.
 """
 from __future__ import annotations
 
@@ -61,24 +65,33 @@ def deepspeed_config(spec: str | None, field: str = "align.deepspeed") -> dict[s
 
 
 def fit(phase: str, *, model: str, data: Path, train: TrainingConfig, lora: AlignLora, model_dtype: str,
-        card: dict[str, Any], storage: Path, extra_args: dict[str, Any] | None = None):
-    """Train one phase on `train.num_workers` Ray Train workers; returns (metrics, checkpoint)."""
-    from ray.train import CheckpointConfig, RunConfig, ScalingConfig
+        card: dict[str, Any], storage: Path, extra_args: dict[str, Any] | None = None, resume: bool = False,
+        kill_at_step: int | None = None):
+    """Train one phase on `train.num_workers` Ray Train workers; returns (metrics, checkpoint).
+
+    `resume`: continue from the last checkpoint an earlier attempt of this phase left in `storage`
+    (the stage's rerun after a crash); otherwise start at step 0. `kill_at_step`: a fault drill, as
+    in mediphi.training.train_causal_lm (rank 0 SIGKILLs itself once, on reaching that step)."""
+    from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
 
     if train.dtype == "float16" and not train.use_gpu:
         raise ConfigError(f"align.{phase}.dtype float16 needs use_gpu: true (CPU: float32 or bfloat16)")
-    if train.checkpoint_every and "checkpoint_every" in train.model_fields_set:  # the default is the experts'
-        raise ConfigError(f"align.{phase}.checkpoint_every: align checkpoints once per phase, at its end; set 0")
-    shutil.rmtree(storage / phase, ignore_errors=True)  # every attempt is a fresh Ray Train run
+    storage = Path(storage).resolve()
+    if not resume:
+        shutil.rmtree(storage / phase, ignore_errors=True)  # a fresh Ray Train run: nothing to resume from
+    config = worker_config(phase, model=model, data=data, train=train, lora=lora, model_dtype=model_dtype,
+                           card=card, extra_args=extra_args)
+    config.update(kill_at_step=kill_at_step, fault_marker=str(storage / phase / ".fault-drill-done"))
     trainer = TorchTrainer(
         train_worker,
-        train_loop_config=worker_config(phase, model=model, data=data, train=train, lora=lora,
-                                        model_dtype=model_dtype, card=card, extra_args=extra_args),
+        train_loop_config=config,
         scaling_config=ScalingConfig(num_workers=train.num_workers, use_gpu=train.use_gpu,
                                      resources_per_worker={"CPU": train.cpus_per_worker}),
         run_config=RunConfig(name=phase, storage_path=str(storage),
+                             # Only the latest checkpoint matters for resuming; the final one is the model.
                              checkpoint_config=CheckpointConfig(num_to_keep=1),
+                             failure_config=FailureConfig(max_failures=train.max_failures),
                              # Train V2 routes print() through its logger and tees it to stdout:
                              # step logs came out twice, and the bytecode dill captures while
                              # `datasets` fingerprints TRL's map functions leaked into the log.
@@ -136,15 +149,27 @@ def train_worker(cfg: dict[str, Any]) -> None:
     tokenizer = load_tokenizer(cfg["model"])
     model = load_causal_lm(cfg["model"], cfg["model_dtype"])
     dataset = Dataset.from_parquet(cfg["data"])
-    output_dir = tempfile.mkdtemp(prefix=f"mediphi-{phase.name}-")  # HF's scratch (nothing is saved there)
+    output_dir = tempfile.mkdtemp(prefix=f"mediphi-{phase.name}-")  # HF's scratch: checkpoints on their way to Ray
     try:
         trainer = build_trainer(phase, cfg, model, tokenizer, dataset, output_dir)
+        trainer.add_callback(ray_checkpoints(phase.name, context.get_world_rank(), cfg.get("kill_at_step"),
+                                            cfg.get("fault_marker")))
         setup_s = time.perf_counter() - t_setup  # model, reference model and data loaded, TRL set up
-        trainer.train()
+        resumed_from = 0
+        last = ray.train.get_checkpoint()
+        if last is None:
+            trainer.train()
+        else:
+            # The HF Trainer reads weights, optimizer, scheduler and RNG states before its first step,
+            # so the directory may be replaced by the next checkpoint afterwards.
+            with last.as_directory() as d:
+                resumed_from = json.loads((Path(d) / "trainer_state.json").read_text())["global_step"]
+                trainer.train(resume_from_checkpoint=d)
 
         metrics = summarize(trainer.state.log_history, phase.logged)
         metrics.update(
             steps=trainer.state.global_step,
+            steps_this_run=trainer.state.global_step - resumed_from,
             setup_s=round(setup_s, 3),
             epochs=round(float(trainer.state.epoch or 0.0), 4),
             examples=len(dataset),
@@ -167,6 +192,37 @@ def train_worker(cfg: dict[str, Any]) -> None:
             ray.train.report(metrics, checkpoint=checkpoint, checkpoint_dir_name=f"{phase.name}-final")
     finally:
         shutil.rmtree(output_dir, ignore_errors=True)
+
+
+def ray_checkpoints(phase: str, rank: int, kill_at_step: int | None, fault_marker: str | None):
+    """A TrainerCallback that hands each HF checkpoint to Ray Train, and runs the fault drill.
+    (Defined in here: the driver imports this module without transformers.)"""
+    from transformers import TrainerCallback
+
+    class RayCheckpoints(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step >= state.max_steps:
+                # The final model is exported and reported whole at the end; HF would also write a
+                # last full checkpoint (optimizer state: 2x the weights) that nothing reads.
+                control.should_save = False
+            if kill_at_step is not None and state.global_step == kill_at_step and rank == 0:
+                from mediphi.training.loop import fault_drill
+
+                fault_drill(Path(fault_marker))
+            return control
+
+        def on_save(self, args, state, control, **kwargs):
+            import ray.train
+
+            # Every rank reports its part (rank 0: weights, optimizer, trainer state; each rank: its
+            # RNG state); Ray Train puts them in one directory and keeps the latest.
+            local = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            ray.train.report({"step": state.global_step}, checkpoint=ray.train.Checkpoint.from_directory(local),
+                             checkpoint_dir_name=f"{phase}-step{state.global_step:06d}")
+            shutil.rmtree(local, ignore_errors=True)  # Ray keeps its copy
+            return control
+
+    return RayCheckpoints()
 
 
 def utilization(phase: str, cfg: dict[str, Any], model_config, tokens_per_s: float | None, device,
@@ -235,7 +291,9 @@ def training_args(t: TrainingConfig, deepspeed: dict[str, Any] | None, output_di
         deepspeed=deepspeed,
         seed=t.seed,
         data_seed=t.seed,
-        save_strategy="no",  # rank 0 exports the model once, at the end
+        # Checkpoints for resuming (RayCheckpoints reports them); the model is exported once, at the end.
+        save_strategy="steps" if t.checkpoint_every else "no",
+        save_steps=t.checkpoint_every or 1,
         logging_steps=1,
         logging_first_step=True,
         report_to="none",
