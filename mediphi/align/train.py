@@ -78,8 +78,10 @@ def fit(phase: str, *, model: str, data: Path, train: TrainingConfig, lora: Alig
     if train.dtype == "float16" and not train.use_gpu:
         raise ConfigError(f"align.{phase}.dtype float16 needs use_gpu: true (CPU: float32 or bfloat16)")
     storage = Path(storage).resolve()
-    if not resume:
-        shutil.rmtree(storage / phase, ignore_errors=True)  # a fresh Ray Train run: nothing to resume from
+    # A fresh Ray Train run: nothing to resume from. Also when the crash came after the final report:
+    # that checkpoint is the export (no optimizer state), and the phase trains again from step 0.
+    if not resume or any((storage / phase).glob(f"{phase}-final")):
+        shutil.rmtree(storage / phase, ignore_errors=True)
     config = worker_config(phase, model=model, data=data, train=train, lora=lora, model_dtype=model_dtype,
                            card=card, extra_args=extra_args)
     config.update(kill_at_step=kill_at_step, fault_marker=str(storage / phase / ".fault-drill-done"))
