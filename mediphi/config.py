@@ -611,6 +611,29 @@ class AlignSection(Section):
         return {"enabled": v} if isinstance(v, bool) else v
 
 
+class ServeAutoscaling(Section):
+    """Ray Serve autoscaling of the model server: replicas follow the requests in flight."""
+
+    min_replicas: int = Field(1, ge=0, description="0 lets an idle app scale to zero (the first request waits "
+                                                   "for a replica to start and load its model).")
+    max_replicas: int = Field(2, ge=1)
+    target_ongoing_requests: float = Field(
+        8.0, gt=0, description="Requests in flight per replica that Serve aims for; about max_batch_size keeps "
+                               "each replica's batches full.")
+    upscale_delay_s: float = Field(30.0, ge=0)
+    downscale_delay_s: float = Field(600.0, ge=0)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "ServeAutoscaling":
+        if self.min_replicas > self.max_replicas:
+            raise ValueError(f"min_replicas ({self.min_replicas}) > max_replicas ({self.max_replicas})")
+        return self
+
+    def serve_config(self) -> dict[str, Any]:
+        """Ray Serve's autoscaling_config."""
+        return self.model_dump()
+
+
 class ServeSection(Section):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
@@ -627,6 +650,23 @@ class ServeSection(Section):
                           "<key>` (401 otherwise). Required when host is not loopback.")
     max_request_bytes: int = Field(2_000_000, ge=1024, description="Larger request bodies get a 413.")
     max_prompts_per_request: int = Field(64, ge=1, description="A completions request with more prompts gets a 400.")
+    num_replicas: int = Field(1, ge=1, description="Model-server replicas, each holding up to "
+                                                   "max_models_per_replica models (requests for a model go to "
+                                                   "a replica that holds it); ignored when autoscaling is set.")
+    autoscaling: ServeAutoscaling | None = Field(
+        None, description="Scale the model-server replicas with the load instead of a fixed num_replicas; "
+                          "`autoscaling: true` takes the defaults.")
+
+    @field_validator("autoscaling", mode="before")
+    @classmethod
+    def _autoscaling_flag(cls, v: Any) -> Any:
+        return ({} if v else None) if isinstance(v, bool) else v
+
+    def replica_options(self) -> dict[str, Any]:
+        """The model server's replica options for Ray Serve's Deployment.options."""
+        if self.autoscaling is not None:
+            return {"autoscaling_config": self.autoscaling.serve_config()}
+        return {"num_replicas": self.num_replicas}
 
     @model_validator(mode="after")
     def _key_off_loopback(self) -> "ServeSection":

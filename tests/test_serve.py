@@ -431,6 +431,7 @@ def test_serve_config_yaml_is_a_valid_deploy_config():
     assert (cfg.http_options.host, cfg.http_options.port) == ("127.0.0.1", 8000)
     args = AppArgs.model_validate(app.args)
     assert args.run_dir == "runs/demo" and args.groups == ["aligned"]
+    assert args.replica_options() == {"num_replicas": 1}
 
 
 def test_vllm_engine_says_what_it_needs(tiny_llama):
@@ -648,3 +649,62 @@ def test_a_job_that_fails_inside_a_batch_fails_alone():
     assert unwrap(out[5]) == "out5"
     calls.clear()
     assert asyncio.run(isolated(run, [1, 3])) == {1: "out1", 3: "out3"} and calls == [[1, 3]]  # no failure: one call
+
+
+def test_replicas_from_config_serve_the_same_answers(server):
+    """serve.num_replicas: 2 redeploys the app with two model-server replicas; requests for both
+    models, sent at once, are answered by them with the one replica's greedy answers. (Last in the
+    module: it replaces the shared app.)"""
+    import time
+
+    from ray import serve
+
+    from mediphi.serve import deploy
+
+    s, client = server["serve"], server["client"]
+    asks = [("llama" if i % 2 else "phi3", f"Case {i}: the patient") for i in range(12)]
+
+    def ask(item):
+        model, prompt = item
+        r = httpx.post(f"http://{s.host}:{s.port}/v1/completions", headers=AUTH, timeout=120,
+                       json={"model": model, "prompt": prompt, "max_tokens": 4, "temperature": 0})
+        assert r.status_code == 200, r.text
+        return r.json()["choices"][0]["text"]
+
+    with ThreadPoolExecutor(6) as pool:
+        one = list(pool.map(ask, asks))
+    args = server["args"].model_copy(update={"num_replicas": 2, "num_cpus": 0.5})
+    assert args.replica_options() == {"num_replicas": 2}
+    assert deploy(args, s.host, s.port, s.app_name) is True
+    deadline = time.monotonic() + 120
+    while True:
+        states = serve.status().applications[s.app_name].deployments["ModelServer"].replica_states
+        if states.get("RUNNING") == 2 and len(states) == 1:
+            break
+        assert time.monotonic() < deadline, states
+        time.sleep(1)
+    with ThreadPoolExecutor(6) as pool:
+        two = list(pool.map(ask, asks))
+    assert two == one
+    handle = serve.get_deployment_handle("ModelServer", s.app_name)
+    seen = {}
+    for _ in range(40):  # the handle routes each call to one replica: ask until both have answered
+        st = handle.stats.remote().result()
+        seen[st["replica"]] = st["requests"]
+        if len(seen) == 2:
+            break
+    assert len(seen) == 2 and sum(seen.values()) == len(asks), seen
+
+
+def test_autoscaling_config_is_ray_serves():
+    from ray.serve.config import AutoscalingConfig
+
+    from mediphi.config import ConfigError, ServeSection
+
+    s = ServeSection(autoscaling=True)
+    options = s.replica_options()
+    assert list(options) == ["autoscaling_config"]
+    parsed = AutoscalingConfig(**options["autoscaling_config"])  # Ray's own schema accepts every key
+    assert (parsed.min_replicas, parsed.max_replicas, parsed.target_ongoing_requests) == (1, 2, 8.0)
+    with pytest.raises((ConfigError, ValueError), match="min_replicas"):
+        ServeSection(autoscaling={"min_replicas": 3, "max_replicas": 2})

@@ -97,6 +97,7 @@ def build_app(args: dict[str, Any]) -> serve.Application:
     key = api_key(a)
     server = ModelServer.options(
         ray_actor_options={"num_cpus": a.num_cpus, "num_gpus": a.num_gpus},
+        **a.replica_options(),
         # Enough requests in flight on a replica for @serve.batch to fill a batch.
         max_ongoing_requests=max(16, 4 * a.max_batch_size),
     ).bind(models, a.dtype, a.max_models_per_replica, a.max_batch_size, a.batch_wait_timeout_s,
@@ -145,7 +146,9 @@ def _vllm_app(a: AppArgs, models: dict[str, str]) -> serve.Application:
             model_loading_config={"model_id": name, "model_source": path},
             engine_kwargs={"dtype": a.dtype, "tensor_parallel_size": max(1, int(a.num_gpus)),
                            "enable_prefix_caching": True},
-            deployment_config={"autoscaling_config": {"min_replicas": 1, "max_replicas": 1},
+            deployment_config={"autoscaling_config": (a.autoscaling.serve_config() if a.autoscaling else
+                                                      {"min_replicas": a.num_replicas,
+                                                       "max_replicas": a.num_replicas}),
                                "max_ongoing_requests": max(16, 4 * a.max_batch_size)},
         )
         for name, path in models.items()
@@ -438,10 +441,11 @@ class ModelServer:
         """Requests seen (one per HTTP request); generate batches and score batches run, their
         largest (in requests); rows scored: is batching happening? Seconds spent in model work
         (what is left of the wall time is HTTP, queueing and waiting for a batch); the replica's
-        torch threads (Ray sets OMP_NUM_THREADS to the replica's num_cpus)."""
+        torch threads (Ray sets OMP_NUM_THREADS to the replica's num_cpus); which replica answered."""
         import torch
 
-        return {**self._stats, "torch_threads": torch.get_num_threads()}
+        return {**self._stats, "torch_threads": torch.get_num_threads(),
+                "replica": serve.get_replica_context().replica_id.unique_id}
 
     async def complete(self, job: dict[str, Any]) -> list[dict[str, Any]]:
         """job: model, prompts (texts or token-id lists) or messages (a chat), sampling fields, n,
