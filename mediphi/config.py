@@ -589,6 +589,27 @@ class AlignSection(Section):
     sft: TrainingConfig = Field(default_factory=lambda: TrainingConfig(deepspeed=None))
     dpo: TrainingConfig = Field(default_factory=lambda: TrainingConfig(deepspeed=None))
     dpo_beta: float = Field(0.1, gt=0)
+    dpo_loss_type: list[str] = Field(
+        default_factory=lambda: ["sigmoid"],
+        description="TRL's DPO loss(es): sigmoid (DPO), ipo, hinge, robust, ...; several are summed.")
+    dpo_precompute_ref: bool = Field(
+        False, description="Compute the reference (SFT model) log-probs of every pair once before DPO instead of "
+                           "keeping a frozen copy of the model: one model in memory, no reference forward per "
+                           "step, but one forward pass over the whole DPO set first (worth it when training "
+                           "covers most of it; LoRA needs no copy either way).")
+
+    DPO_LOSSES: ClassVar[tuple[str, ...]] = (
+        "sigmoid", "hinge", "ipo", "exo_pair", "nca_pair", "robust", "bco_pair", "sppo_hard", "aot", "aot_unpaired",
+        "apo_zero", "apo_down", "discopop", "sft", "sigmoid_norm")  # trl 1.x DPOConfig.loss_type
+
+    @field_validator("dpo_loss_type", mode="before")
+    @classmethod
+    def _loss_types(cls, v: Any) -> Any:
+        v = [v] if isinstance(v, str) else v
+        unknown = [t for t in v or [] if t not in cls.DPO_LOSSES]
+        if unknown or not v:
+            raise ValueError(f"unknown DPO loss type(s) {unknown or v}: choose from {', '.join(cls.DPO_LOSSES)}")
+        return v
     chat_layout: Literal["system_user", "user"] = Field(
         "system_user", description="system_user: the MediFlow instruction as the system message and its input "
                                    "as the user message (the released MediPhi-Instruct's layout); user: "

@@ -168,7 +168,8 @@ def test_align_sft_then_dpo_on_two_workers(ray_session, tiny_config, upstream, m
     assert len(client.search_runs([experiment])) == 2  # neither rerun logged a phase again
 
 
-def in_process_trainer(phase: str, model_dir: str, rows: list[dict], tmp_path: Path, lora: bool = False, **train):
+def in_process_trainer(phase: str, model_dir: str, rows: list[dict], tmp_path: Path, lora: bool = False,
+                       dpo: dict | None = None, **train):
     """The workers' own TRL trainer, built in this process (no Ray): for checks of the training itself."""
     from datasets import Dataset
 
@@ -183,7 +184,7 @@ def in_process_trainer(phase: str, model_dir: str, rows: list[dict], tmp_path: P
     cfg = worker_config(phase, model=model_dir, data=tmp_path / "data.parquet",
                         train=TrainingConfig(num_workers=1, deepspeed=None, **train),
                         lora=AlignLora(enabled=lora, r=4, alpha=8), model_dtype="float32", card={},
-                        extra_args={"beta": 0.1} if phase == "dpo" else {})
+                        extra_args={"beta": 0.1, **(dpo or {})} if phase == "dpo" else {})
     return build_trainer(PHASES[phase], cfg, load_causal_lm(model_dir), load_tokenizer(model_dir),
                          Dataset.from_parquet(cfg["data"]), str(tmp_path / "hf"))
 
@@ -245,6 +246,32 @@ def test_activation_checkpointing_follows_the_config_not_trls_default(tiny_llama
     assert trainer.args.gradient_checkpointing is recompute
     trainer.train()
     assert trainer.model.is_activation_checkpointing is recompute
+
+
+def test_precomputed_reference_log_probs_keep_one_model_and_the_same_loss(tiny_llama, tmp_path):
+    """align.dpo_precompute_ref: the SFT model's log-probs of every pair are computed once before DPO, so
+    no frozen copy is held, and the losses are the ones the per-step reference gives."""
+    from mediphi.align.train import summarize
+
+    rows = [{"prompt": q, "chosen": a, "rejected": "No idea."} for q, a in QUESTIONS]
+    curves = {}
+    for precompute in (False, True):
+        trainer = in_process_trainer("dpo", tiny_llama, rows, tmp_path / str(precompute), micro_batch_size=2,
+                                     max_steps=3, seq_len=64, learning_rate=1e-2,
+                                     dpo={"precompute_ref_log_probs": precompute, "loss_type": ["sigmoid"]})
+        assert (trainer.ref_model is None) is precompute
+        trainer.train()
+        curves[precompute] = summarize(trainer.state.log_history, ("rewards/margins",))
+    assert curves[True]["losses"] == pytest.approx(curves[False]["losses"], rel=1e-4)
+    assert curves[True]["losses"][0] != curves[True]["losses"][-1]  # training moved it
+
+
+def test_dpo_loss_types_are_trls():
+    from mediphi.config import AlignSection
+
+    assert AlignSection(dpo_loss_type="ipo").dpo_loss_type == ["ipo"]
+    with pytest.raises(ValueError, match="unknown DPO loss type.*choose from sigmoid"):
+        AlignSection(dpo_loss_type=["sigmoid", "dpop"])
 
 
 def test_dpo_with_lora_trains_only_adapters_and_merges(tiny_llama, tmp_path):

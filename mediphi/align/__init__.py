@@ -46,7 +46,7 @@ def _body(ctx: StageContext) -> dict[str, Any]:
 
     sft_model = run_phase(ctx, "sft", start, ctx.config.align.sft, counts["sft"]["kept"], storage)
     aligned = run_phase(ctx, "dpo", str(sft_model), ctx.config.align.dpo, counts["dpo"]["kept"], storage,
-                        extra_args={"beta": ctx.config.align.dpo_beta})
+                        extra_args=dpo_args(ctx.config.align))
     outputs = {"sft_model": sft_model, "aligned": aligned, "quarantine": ctx.out / "quarantine"}
     validation = validate(ctx, {"start": start, "sft": str(sft_model), "dpo": str(aligned)})
     record = tracking.stage_record(ctx, {phase: ctx.done_info(phase).get("mlflow_run_id") for phase in PHASES})
@@ -98,6 +98,12 @@ def start_model(ctx: StageContext) -> str:
     return base_model(ctx.config)
 
 
+def dpo_args(align) -> dict[str, Any]:
+    """The DPOConfig fields the align section sets."""
+    return {"beta": align.dpo_beta, "loss_type": list(align.dpo_loss_type),
+            "precompute_ref_log_probs": align.dpo_precompute_ref}
+
+
 def run_phase(ctx: StageContext, phase: str, start: str, train: TrainingConfig, examples: int, storage: Path,
               extra_args: dict[str, Any] | None = None) -> Path:
     """Train one phase and publish its model under ctx.out, unless an earlier attempt did."""
@@ -119,7 +125,8 @@ def run_phase(ctx: StageContext, phase: str, start: str, train: TrainingConfig, 
     run_id = tracking.log_stage_phase(
         ctx, f"align/{phase}", training=train, metrics=metrics,
         tags={"phase": phase, "model_path": out, "start_model": start},
-        extra_params={**({"dpo_beta": extra_args["beta"]} if extra_args and "beta" in extra_args else {}),
+        extra_params={**({f"dpo_{k}": ",".join(v) if isinstance(v, list) else v for k, v in extra_args.items()}
+                         if extra_args else {}),
                       "examples": examples, "lora": lora.model_dump(mode="json") if lora.enabled else False})
     ctx.mark_done(phase, {"metrics": metrics, "mlflow_run_id": run_id})
     shutil.rmtree(storage / phase, ignore_errors=True)  # the published copy is the one kept

@@ -237,7 +237,9 @@ def utilization(phase: str, cfg: dict[str, Any], model_config, tokens_per_s: flo
     from mediphi.training.loop import cluster_peak_flops
 
     train = TrainingConfig.model_validate(cfg["train"])
-    per_token = (dpo_flops_per_token if phase == "dpo" else model_flops_per_token)(model_config, train.seq_len)
+    # DPO's reference forward runs every step unless its log-probs were computed before training
+    per_step_reference = phase == "dpo" and not cfg["extra_args"].get("precompute_ref_log_probs")
+    per_token = (dpo_flops_per_token if per_step_reference else model_flops_per_token)(model_config, train.seq_len)
     peak = cluster_peak_flops(train, torch.device(device), world)
     flops_per_s = tokens_per_s * per_token if tokens_per_s else None
     return {"model_flops_per_token": per_token, "model_flops_per_s": flops_per_s, "peak_flops": peak,
@@ -254,7 +256,7 @@ def build_trainer(phase: Phase, cfg: dict[str, Any], model, tokenizer, dataset, 
     kwargs: dict[str, Any] = {}
     if cfg["lora"]:
         kwargs["peft_config"] = lora_config(cfg["lora"])  # DPO: the adapter-free model is the reference
-    elif phase.frozen_reference:
+    elif phase.frozen_reference and not cfg["extra_args"].get("precompute_ref_log_probs"):
         kwargs["ref_model"] = load_causal_lm(cfg["model"], cfg["model_dtype"])  # the start (SFT) model
     return getattr(trl, phase.trainer_cls)(model=model, args=args, train_dataset=dataset,
                                            processing_class=tokenizer, **kwargs)
