@@ -57,6 +57,30 @@ WEAK_CREDENTIALS = ("DO", "D.O.", "PA", "MA", "MS", "PT", "OT", "SLP", "NP-C", "
 PAREN_CREDENTIALS = ("MD", "RN", "LPN", "CNA", "RRT", "PharmD", "RPh", "DPT", "LCSW", "LICSW", "MLS", "MT", "MLT",
                      "CLS", "CMA", "EMT", "MLS(ASCP)", "MT(ASCP)", "PA-C", "NP", "APRN", "CRNA", "CNM")
 
+# Roles a note writes before or after a person's name, in lowercase: "trooper K. Alvarado",
+# "Ana Ruiz (hospitalist)".
+ROLE_WORDS = ("trooper", "officer", "deputy", "detective", "sergeant", "sheriff", "agent", "nurse", "charge nurse",
+              "charge RN", "pharmacist", "therapist", "technician", "tech", "resident", "intern",
+              "fellow", "attending", "hospitalist", "intensivist", "physician", "surgeon", "anesthesiologist",
+              "paramedic", "medic", "interpreter", "translator", "chaplain", "social worker", "case manager",
+              "caseworker", "clerk", "scribe", "dietitian", "nutritionist", "midwife", "doula", "aide", "sitter",
+              "navigator", "coordinator", "counselor", "psychologist", "psychiatrist", "student", "volunteer",
+              "manager", "supervisor", "administrator", "receptionist", "scheduler", "registrar", "educator",
+              "pediatrician", "neonatologist", "obstetrician", "cardiologist", "oncologist", "radiologist",
+              "pathologist", "neurologist", "nephrologist", "consultant", "provider", "PCP",
+              "guardian", "caregiver", "advocate", "witness", "lawyer", "attorney", "landlord", "employer", "teacher",
+              "coach", "pastor", "priest", "rabbi", "imam", "minister", "patient", "pt", "mom", "dad")
+RELATION_WORDS = ("husband", "wife", "spouse", "partner", "son", "daughter", "mother", "father", "brother", "sister",
+                  "grandson", "granddaughter", "grandmother", "grandfather", "niece", "nephew", "aunt", "uncle",
+                  "cousin", "friend", "neighbor", "neighbour", "roommate", "boyfriend", "girlfriend", "fiance", "fiancee",
+                  "stepson", "stepdaughter", "stepmother", "stepfather", "son-in-law", "daughter-in-law", "mother-in-law",
+                  "father-in-law", "sister-in-law", "brother-in-law", "grandma", "grandpa", "godmother", "godfather",
+                  "HCP", "health care proxy", "healthcare proxy", "POA", "NOK", "next of kin", "emergency contact")
+PLURAL_RELATIONS = ("daughters", "sons", "brothers", "sisters", "parents", "grandchildren", "grandsons",
+                    "granddaughters", "children", "kids", "siblings", "nieces", "nephews", "cousins", "friends",
+                    "neighbors", "neighbours", "roommates", "caregivers", "stepchildren", "stepsons", "stepdaughters",
+                    "family members", "relatives", "grandparents", "aunts", "uncles")
+
 # Words that end or break a run of capitalized words as a name: function words, sentence starters,
 # the words of clinical sections, services and roles, greetings, titles and credentials.
 NOT_NAME = _words("""
@@ -105,6 +129,8 @@ NOT_NAME = _words("""
     Navigator Educator Coordinator Specialist Midwife Anesthetist Aide Station Triage Supervisor Director
     Administrator Liaison Charge Float Pool Inbox Queue Desk Registered Licensed Certified Advanced Practice
     Scientist Technologist Supervising Fasting Registration Admitting Intake Scheduling Billing Records Portal MyChart Epic TBD TBA
+    Referral Referrals Urgent Routine Request Requests Requested Consultation Message Messages Lang Language Marital
+    Religion Race Ethnicity Shortness Breath Insured Pages Cover Confidential Fax Attn Reason Reasons Update Updates
     Coli Aureus Pylori Diff Difficile Pneumoniae Epidermidis Faecalis Faecium Albicans Glabrata Aeruginosa
     Cloacae Mirabilis Pyogenes Agalactiae Influenzae Catarrhalis Tuberculosis Avium Jirovecii Trachomatis
     Gonorrhoeae Pallidum Vaginalis Monocytogenes Neoformans Fumigatus Burgdorferi Jejuni Marcescens
@@ -147,7 +173,8 @@ STREET_TYPES = ("Street", "St", "Avenue", "Ave", "Av", "Road", "Rd", "Boulevard"
                 "Dr", "Court", "Ct", "Way", "Place", "Pl", "Terrace", "Ter", "Circle", "Cir", "Parkway", "Pkwy",
                 "Highway", "Hwy", "Square", "Sq", "Trail", "Trl", "Plaza", "Plz", "Alley", "Pike", "Turnpike",
                 "Loop", "Crescent", "Expressway", "Expy", "Freeway", "Fwy", "Causeway", "Row", "Path")
-UNIT_WORDS = ("Apt", "Apartment", "Unit", "Suite", "Ste", "Floor", "Fl", "Bldg", "Building", "Rm", "Room", "Lot")
+UNIT_WORDS = ("Apt", "Apartment", "Unit", "Suite", "Ste", "Floor", "Fl", "Bldg", "Building", "Rm", "Room", "Lot",
+              "Space", "Spc", "Trailer", "Trlr", "Slip", "Dept", "Department", "Box", "PMB")
 FACILITY_KEYWORDS = ("Hospitals", "Hospital", "Medical Center", "Medical Centre", "Health Center", "Health Centre",
                      "Healthcare Center", "Health Care Center", "Health System", "Health Sciences Center",
                      "Clinic", "Infirmary", "Hospice", "Nursing Home", "Skilled Nursing Facility", "Nursing Facility",
@@ -210,7 +237,10 @@ SERVICE_WORDS = NOT_NAME | _words("""
     Musculoskeletal Body Vascular Quality Safety Research Insurance Down Long Term Short Long-Term Short-Term
     Orthopedic Orthopaedic Neurosurgical Urologic Gynecologic Oncologic Neurologic Obstetric Hepatobiliary
     Maxillofacial Head Neck Facility Facilities Unit Units Bay Pod Side Tower Building Device Devices Pacemaker
-    Arrhythmia Coagulation Injection Vaccine Immunization Continence Pelvic
+    Arrhythmia Coagulation Injection Vaccine Immunization Continence Pelvic Financial Spiritual Pastoral Grief
+    Bereavement Marriage Career Credit Debt Substance Smoking Tobacco Cessation Alcohol Drug Opioid Crisis Peer
+    Recovery Wellness Nutrition Diabetic Foot Ankle Joint Joints Sports Hearing Vision Speech Language Learning
+    Developmental Behavioral Autism ADHD Eating Disorder Disorders Anxiety Depression Mood Trauma Burn
 """)
 # Capitalized words after which a word is an eponym, not a person: "Parkinson disease", "Murphy sign".
 EPONYM_NOUNS = ("disease", "Disease", "syndrome", "Syndrome", "sign", "signs", "Sign", "palsy", "lymphoma",
@@ -225,7 +255,9 @@ EPONYM_NOUNS = ("disease", "Disease", "syndrome", "Syndrome", "sign", "signs", "
                 "hernia", "diverticulum", "anomaly", "malformation", "aneurysm", "angina", "contracture", "cyst",
                 "diet", "solution", "agar", "units", "unit", "repair", "shunt", "valve", "bypass", "incision",
                 "addition", "reaction", "rearrangement", "synthesis", "condensation", "cyclization", "effect",
-                "chromosome", "translocation")
+                "chromosome", "translocation", "clamp", "clamps", "forceps", "scissors", "retractor", "retractors",
+                "hemostat", "speculum", "elevator", "dissector", "rongeur", "curette", "blade", "knot", "stitch",
+                "suture", "drain", "approach", "flap", "splint", "brace", "cast", "cannula", "mask", "bag")
 EPONYM_PHRASES = ("Austin Flint", "Marcus Gunn", "Graham Steell", "Bence Jones", "Argyll Robertson", "Mallory-Weiss",
                   "Stevens-Johnson", "Wolff-Parkinson-White", "Guillain-Barre", "Guillain-Barré", "Factor V Leiden",
                   "Rocky Mountain", "West Nile", "Lou Gehrig", "Charcot-Marie-Tooth", "Creutzfeldt-Jakob",
@@ -256,7 +288,21 @@ WEAK_FACILITY_KEYWORDS = ("Imaging", "Radiology", "Pharmacy", "Health", "Healthc
                           "Senior Care", "Living Center", "Manor", "Memory Care", "General", "Memorial",
                           "Regional", "Presbyterian", "Methodist", "Baptist", "Lutheran", "Adventist", "Episcopal",
                           "Children's", "Childrens", "Patient Service Center", "Service Center", "pharmacy",
-                          "Center", "Centre", "Estates", "Shelter", "Alliance")
+                          "Center", "Centre", "Estates", "Shelter", "Alliance", "Apothecary", "Drug Store", "Pavilion", "Dentistry", "Dental Care", "Dental Group", "Orthodontics",
+                          "Geriatrics", "Behavioral Health", "Psychiatry", "Pulmonology", "Nephrology", "Endocrinology",
+                          "Rheumatology", "Podiatry", "Optometry", "Audiology", "Chiropractic", "Hearing",
+                          "Foot & Ankle", "Spine", "Sports Medicine", "Pain Management", "Fertility", "Obstetrics",
+                          "OB/GYN", "OB-GYN", "Gynecology", "Women's Care", "Family Care", "Kids", "Hospice Care",
+                          "Home Health Care", "Residence", "Residences", "Lodge")
+# Specialties joined to a facility keyword by "and" or "&": "Blue Hill Orthopaedics & Spine".
+FACILITY_SPECIALTY_WORDS = ("Spine", "Sports Medicine", "Sports", "Vascular", "Wellness", "Rehabilitation", "Rehab",
+                            "Surgery", "Imaging", "Pain", "Sleep", "Hand", "Joint", "Ankle", "Aesthetics", "Laser",
+                            "Allergy", "Asthma", "Endoscopy", "Infusion", "Diagnostics", "Counseling", "Recovery",
+                            "Nursing", "Therapy", "Physical Therapy", "Pediatrics", "Gynecology", "Obstetrics",
+                            "Oncology", "Hematology", "Neurology", "Cardiology", "Dermatology", "Urology", "Radiology",
+                            "Podiatry", "Audiology", "Hearing", "Vision", "Eye", "Dental", "Orthodontics",
+                            "Internal Medicine", "Family Medicine", "Primary Care", "Urgent Care", "Senior Care",
+                            "Memory Care", "Home Care", "Hospice", "Palliative Care")
 # What may follow a facility keyword and still be its name: "Riverbend Imaging Center", "... Group, LLC".
 FACILITY_TAIL_WORDS = ("Center", "Centre", "Institute", "Hospital", "Clinic", "Group", "Associates", "Partners",
                        "Services", "Network", "System", "Systems", "Campus", "Pavilion", "Annex", "LLC", "Inc", "PC",
@@ -277,7 +323,11 @@ FACILITY_LABELS = ("facility", "facility name", "hospital", "hospital name", "in
                    "preferred pharmacy", "agency", "home health agency", "HHA", "SNF", "nursing home", "rehab facility",
                    "place of service", "performing lab", "performing site", "performing location", "reference lab",
                    "referral lab", "admitted from", "discharged to", "discharge to", "clinic", "clinic name",
-                   "service location", "dialysis unit", "dialysis center", "ordering location", "collection site")
+                   "service location", "dialysis unit", "dialysis center", "ordering location", "collection site",
+                   "pharmacy on file", "pharmacy of record", "preferred pharmacy on file", "outpatient pharmacy",
+                   "dental home", "medical home", "lab", "laboratory", "performing laboratory", "client", "account",
+                   "ordering facility", "ordering clinic", "ordering practice", "submitting facility", "ship to",
+                   "bill to", "home health", "hospice agency", "DME", "DME supplier", "vendor", "supplier")
 # Words that lead to a facility: "transferred from Suburban", "seen at Riverbend".
 FACILITY_CUES = ("transferred from", "transferred to", "transferred here from",
                  "seen at", "treated at", "admitted to", "admitted at", "presented to", "presented at",
@@ -291,6 +341,7 @@ NOT_FACILITY_WORDS = _words("""
     Database Databases Registry Registries Program Programs Study Studies Survey Surveys Trial Trials Project
     Initiative Consortium Organization Organisation Association Society Questionnaire Score Scale Index
     Criteria Guideline Guidelines Insurance Protocol Network Library Journal Press Committee Board Council
+    Department Dept Ministry Bureau Commission Authority Administration Agency Foundation Federation
 """)
 # Words of a location or site label that are a body part or a ward, not a place.
 ANATOMY_WORDS = _words("""

@@ -186,7 +186,17 @@ _DATE_CONTEXT = ("on", "since", "from", "until", "till", "through", "thru", "by"
                  "signed", "sent", "called", "onset", "arrival", "arrived", "injury", "scheduled", "appt",
                  "appointment", "f/u", "rtc", "return", "returned", "exp", "expires", "expiration", "born", "died",
                  "deceased", "delivered", "DOS", "DOB", "drawn", "performed", "obtained", "week of", "wk of",
-                 "as of", "LMP", "EDD", "EDC", "DOD", "DOI")
+                 "as of", "LMP", "EDD", "EDC", "DOD", "DOI", "visited", "updated", "placed", "removed", "inserted",
+                 "changed", "stopped", "held", "done", "completed", "checked", "rechecked", "repeated", "ordered",
+                 "faxed", "mailed", "notified", "contacted", "discussed", "reviewed", "dictated", "discontinued",
+                 "d/c'd", "dc'd", "canceled", "cancelled", "rescheduled", "postponed", "expected", "planned")
+_RECHECK = ("recheck", "re-check", "repeat", "redraw", "re-draw", "draw", "check", "next", "due", "f/u", "follow-up",
+            "follow up", "labs", "scheduled")
+# Scales and scores written as a fraction ("MRC 4/5", "MoCA 11/30"): no date after them.
+_SCORE_WORDS = ("MRC", "MMSE", "MoCA", "MOCA", "SLUMS", "PHQ", "GAD", "BIMS", "GCS", "NIHSS", "Apgar", "APGAR",
+                "RASS", "CAM", "CPOT", "FLACC", "VAS", "NRS", "ASA", "NYHA", "ECOG", "KPS", "TIMI", "Braden", "Morse",
+                "EPDS", "AUDIT", "Pain", "pain", "Strength", "Power", "Score", "score", "Grade", "Motor", "EF")
+_SCORE_BEFORE = re.compile(r"(?<![\w-])" + _alt(_SCORE_WORDS) + r"[ \t:=-]*(?:\d[ \t]*)?[ \t:=]*$")
 # A weekday before a month/day makes it a date ("Mon 5/6", "Tuesday, 3/12"); capitalized only: "sat" is
 # a saturation.
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Mon", "Tue", "Tues",
@@ -211,8 +221,23 @@ DATE_RULES = (
     # 03/2021
     _rule("date", r"(?<![\w/.-])(?:0?[1-9]|1[0-2])/" + YEAR4 + r"(?![\w/])"),
     # on 3/4, since 12/25 (a month/day alone is a fraction or a score unless a word says date)
-    _rule("date", _ci(_DATE_CONTEXT) + r"[ \t]{1,2}(?P<d>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))"
-          r"(?![\d/])(?![ \t]*(?:tab|cap|dose|mg|pill|strength|of\b))", group="d", word_start=True),
+    _rule("date", _ci(_DATE_CONTEXT) + r"(?:[ \t]{1,2}|[ \t]?\n[ \t]{0,2})(?P<d>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))"
+          r"(?![\d/])(?![ \t]*(?:tab|cap|dose|mg|pill|strength|NS\b|of\b))", group="d", word_start=True),
+    # "recheck INR 12/6", "repeat CBC 3/14": a test named between the word and the month/day
+    _rule("date", _ci(_RECHECK) + r"[ \t]{1,2}[A-Z][A-Za-z0-9]{1,5}[ \t]{1,2}"
+          r"(?P<d>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?![\d/]|[ \t]*[a-z])", group="d", word_start=True),
+    # a month/day with a time of day: "3/28 22:14", "5/6 @ 0800"
+    _rule("date", r"(?<![\w/.-])(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])(?=[ \t]{1,3}(?:@[ \t]?|at[ \t])?"
+          r"(?:[01]?\d|2[0-3]):?[0-5]\d(?![\d/.:]))", check=lambda m, text: None if _SCORE_BEFORE.search(
+              text, max(0, m.start() - 16), m.start()) else m.end()),
+    # "(SLP 11/28)", "(CXR 3/4)": a service or test and its month/day in parentheses (not a score: "(MRC 4/5)")
+    _rule("date", r"\((?!" + _alt(_SCORE_WORDS) + r"[ \t])[A-Z][A-Za-z]{1,5}[ \t]{1,2}(?P<d>(?:0?[1-9]|1[0-2])/"
+          r"(?:1[3-9]|2\d|3[01]))\)", group="d"),
+    # "on the 24th", "since the 3rd,": a day of the month alone (not "on the 2nd floor")
+    _rule("date", _ci(("on", "since", "until", "till", "starting", "effective", "due", "as of")) +
+          r"[ \t]+the[ \t]+(?P<d>(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th))"
+          r"(?=[ \t]*(?:[,.;:)\n]|$)|[ \t]+(?:for|regarding|about|at|when|with|in|because|but|so|"
+          r"per|as|re|if|without|we|I|she|he|they)\b)(?![ \t]*,[ \t]*\d{1,2}(?:st|nd|rd|th))", group="d", word_start=True),
     # Mon 5/6, Tuesday, 3/12
     _rule("date", _alt([w for d in _WEEKDAYS for w in (d, d.upper())]) + r"\.?,?[ \t]{1,2}"
           r"(?P<d>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?![\d/])", group="d", word_start=True),
@@ -243,6 +268,10 @@ AGE_RULES = (
     _rule("age", _ci(("ninety", "one hundred", "one-hundred")) + r"(?i:(?<=ninety)(?:[- ]" + _ONES +
           r")?|(?<=hundred)(?:[- ]and)?(?:[- ](?:" + _ONES + r"|ten|eleven|twelve))?)(?i:" + _YEARS_OLD + ")",
           word_start=True),
+    # "Aurelio Ruiz, ninety-three, lives ...": an age in words set off by commas after a name
+    _rule("age", r"(?<=[A-Za-zÀ-ÿ.)]),[ \t]{1,2}(?P<n>" + _ci(("ninety", "one hundred", "one-hundred")) +
+          r"(?i:(?<=ninety)(?:[- ]" + _ONES + r")?|(?<=hundred)(?:[- ]and)?(?:[- ](?:" + _ONES +
+          r"|ten|eleven|twelve))?))(?=[ \t]*(?:[,;)\n]|\.(?!\d)|$))", group="n"),
     _rule("age", _ci(("in his", "in her", "in their")) + r"[ \t]+(?i:early[ \t]+|mid[ \t-]+|late[ \t]+)?"
           r"(?P<n>(?:9|1[0-2])0'?s|nineties)\b", group="n", word_start=True),
 )
@@ -304,7 +333,7 @@ CONTACT_RULES = (
           r"(?i:last[ \t]+(?:4|four)(?:[ \t]+digits)?|l4)\)?[ \t]*[:#=]?[ \t]*(?P<s>\d{4})(?![\w-])", group="s",
           word_start=True),
     _rule("ssn", _ci(("last 4 of SSN", "last four of SSN", "last 4 of social", "last four of social", "last 4 SSN",
-                      "last four SSN", "SSN4", "L4SSN")) + r"(?:[ \t]+(?i:security))?[ \t]*[:#=]?[ \t]*(?P<s>\d{4})(?![\w-])",
+                      "last four SSN", "SSN4", "L4SSN")) + r"(?:[ \t]+(?i:security))?[ \t]*[:#=(]?[ \t]*(?P<s>\d{4})(?![\w-])",
           group="s", word_start=True),
     # North American numbers: (617) 555-0123, 617.555.0123, +1 617 555 0123, 617/555-0123 x12
     _rule("phone", r"(?<![\w+/.-])(?:\+?1[ \t.-]?)?(?:\(\d{3}\)[ \t]?|\d{3}(?:[ \t.-]|/))\d{3}[ \t.-]\d{4}"
@@ -334,6 +363,26 @@ def _value_check(min_digits: int) -> Callable[[re.Match[str], str], int | None]:
     return check
 
 
+# Grants, trials and registrations number themselves as records do ("RL-15-1579"): not after such words.
+_RESEARCH_BEFORE = re.compile(r"(?i:grant|funded|funding|fund|award|trial|registration|registered|registry|approval|"
+                              r"approved|protocol|ethics|committee|board|council|foundation|program|programme|project|"
+                              r"cultivar|strain|accession|compound|inhibitor|gene|locus|allele|SNP|variant)\b[^.;\n]*$")
+
+
+def _code_number(m: re.Match[str], text: str) -> int | None:
+    """Six digits or more with a letter prefix; the last part a number of four digits, or eight digits in all."""
+    value = m.group()
+    digits, last = sum(c.isdigit() for c in value), value.rsplit("-", 1)[-1]
+    if digits < 6 or not (len(last) >= 4 or digits >= 8) or _RESEARCH_BEFORE.search(text, max(0, m.start() - 60),
+                                                                                    m.start()):
+        return None
+    return m.end()
+
+
+_ACCESSION_PREFIXES = ("ZINC", "LOC", "EVM", "APP", "NCT", "PMC", "PMID", "SRR", "SRX", "SRP", "SRS", "ERR", "ERX", "DRR", "GSE", "GSM", "GPL",
+                       "CHEMBL", "DB", "CID", "SID", "ENSG", "ENST", "ENSP", "ISRCTN", "ACTRN", "ChiCTR", "CTRI",
+                       "DRKS", "EUCTR", "UMIN", "PRJNA", "SAMN", "MN", "MT", "MW", "NC", "NM", "NR", "NP", "XM",
+                       "XP", "CAS", "EC", "UNII", "RXCUI", "ATCC", "CRD", "KCT", "JPRN", "IRCT", "TCTR", "PACTR")
 _MRN_LABEL = (_ci(("MRN", "MR#", "MR No", "MR No.", "Med Rec", "Med. Rec.", "Medical Record", "Medical Records",
                      "Med Record", "Health Record")) + "|" +
               _ci(("hospital", "hosp", "unit", "chart", "patient", "pt")) +
@@ -376,13 +425,25 @@ RECORD_RULES = (
     _rule("id", r"(?<![\w-])(?:ID|Id|I\.D\.)[ \t]+" + _VALUE, group="v", check=_value_check(4)),
     # a device identifier in the GS1 form a UDI barcode prints: (01)00884838002366(17)250101(10)A12B
     _rule("id", r"\(01\)\d{14}(?:\(\d{2,4}\)[A-Za-z0-9-]{1,20}){0,5}"),
+    # a weak label and a number of five digits or more without "#": "group 0048813", "case 2231907"
+    _rule("id", _ci(_ID_WEAK + ("application", "enrollment", "enrolment")) + r"(?:[ \t]+|[ \t]*[:=][ \t]*)"
+          r"(?P<v>\d{5,15})(?![\w-]|[.,]\d|[ \t]*(?i:mg|mcg|ml|units?|cells|copies|patients|cases|people)\b)",
+          group="v", word_start=True),
+    # a structured record number, labelled or not: a letter prefix and three or more parts, six digits or
+    # more in all ("WSP-23-118842", "FA-24-01972", "NP24-S-06117"); drug codes have two parts (BMS-936558)
+    _rule("id", r"(?<![\w/.-])[A-Z]{1,4}\d{0,4}(?:-[A-Z0-9]{1,10}){1,3}-\d{2,10}(?![\w-]|\.\d)", check=_code_number),
+    # letters and seven digits or more in one token: "D08441937", "91827364A", "YPB882145930" (not a
+    # registry or database accession: NCT01234567, PMC1234567, SRR1234567)
+    _rule("id", r"(?<![\w/.-])(?!" + _alt(_ACCESSION_PREFIXES) + r"\d)(?!(?:[ACGT]\d+[ACGT]|[A-Z]\d+[A-Z]{1,3})(?![\w-]))"
+          r"(?:[A-Z]\d{8,14}[A-Z]{0,3}|[A-Z]{2,4}\d{8,14}[A-Z]{0,3}|\d{7,14}[A-Z]{1,3})(?![\w-]|\.\d)",
+          check=lambda m, text: None if _RESEARCH_BEFORE.search(text, max(0, m.start() - 60), m.start()) else m.end()),
 )
 
 # ----------------------------------------------------------------------------- places
 _STATE_NAMES = _alt(lx.US_STATES.values())
 _STATE_CODES = _alt(lx.US_STATES)
 _ZIP = r"\d{5}(?:-\d{4})?"
-_CITY_WORD = rf"(?:(?:St|Ste|Ft|Mt|ST|FT|MT)\.|{_WP}|{_U})"
+_CITY_WORD = rf"(?:(?:St|Ste|Ft|Mt|ST|FT|MT)\.|{_WP}(?:-(?:in|on|upon|by|the|de|la|le|du|sur|of)-{_WP})?|{_U})"
 _CITY = rf"{_CITY_WORD}(?:[ \t-]{_CITY_WORD}){{0,3}}"
 _TITLE_CITY = rf"(?:(?:St|Ft|Mt)\.|{_WP})(?:[ \t-](?:(?:St|Ft|Mt)\.|{_WP})){{0,3}}"
 _STREET_TYPES = _alt([t for w in lx.STREET_TYPES for t in (w, w.upper())]) + r"\.?(?![\w'’])"
@@ -392,7 +453,11 @@ _LIVES = ("lives", "living", "live", "resides", "residing", "resident", "moved",
           "born", "raised", "grew up", "visiting", "visited", "returned", "traveled", "travelled", "home",
           "vacation", "vacationing", "works", "worked", "employed", "stationed", "native", "hometown", "originally",
           "hails", "commutes", "commuting", "drove", "flew", "driving", "traveling", "travelling", "trip", "stays",
-          "staying", "lived", "family", "relatives", "daughter", "son", "sister", "brother", "parents", "children")
+          "staying", "lived", "family", "relatives", "daughter", "son", "sister", "brother", "parents", "children",
+          "travels", "commute", "visits", "relocating", "husband", "wife",
+          "spouse", "partner", "mother", "father", "niece", "nephew", "aunt", "uncle", "cousin", "grandson",
+          "granddaughter", "friend", "neighbor", "daughters", "sons", "sisters", "brothers", "siblings", "lives alone",
+          "lives independently")
 # A person, then "from" and a town: "a woman from Kalamazoo", "retired machinist from Duluth".
 _PERSON_NOUNS = ("man", "woman", "gentleman", "lady", "male", "female", "boy", "girl", "child", "infant", "toddler",
                  "teen", "teenager", "adolescent", "patient", "pt", "veteran", "retiree", "native", "resident",
@@ -415,9 +480,24 @@ def _prefix_street(m: re.Match[str], text: str) -> int | None:
     return m.start() + [w.end() for w in re.finditer(r"\S+", m.group()) if not w.group()[:1].islower()][-1]
 
 
+# Words that begin many towns' names though notes write them capitalized alone: "New Orleans", "West
+# Bloomfield", "Fort Lee", "Lake Forest".
+_TOWN_LEAD_WORDS = frozenset({"New", "North", "South", "East", "West", "Mount", "Fort", "Port", "Lake", "Saint",
+                              "Glen", "Grand", "Little", "Upper", "Lower", "Old", "Point", "Palm", "Bay", "Cape",
+                              "Mount", "Great", "Central", "Twin", "Round", "Long", "Red", "White", "Green", "Black"})
+
+
+def _town_lead(words: list[str]) -> bool:
+    """A first word that may begin a town's name, followed by a word that names: "New Orleans"."""
+    return len(words) > 1 and words[0] in _TOWN_LEAD_WORDS and words[1] not in lx.NOT_NAME and \
+        words[1] not in lx.SERVICE_WORDS and words[1] not in lx.US_STATES.values() and \
+        words[1] not in lx.COUNTRIES_AND_REGIONS and " ".join(words[:2]) not in lx.US_STATES.values()
+
+
 def _city(m: re.Match[str], text: str) -> int | None:
     words = m["city"].replace("-", " ").split()
-    if any(w.strip(".") in lx.NOT_NAME and w not in ("St", "St.", "Mt.", "Ft.") for w in words[:1]):
+    if any(w.strip(".") in lx.NOT_NAME and w not in ("St", "St.", "Mt.", "Ft.") for w in words[:1]) and \
+            not _town_lead(words):
         return None
     if m["zip"]:
         return m.end("city")
@@ -430,7 +510,7 @@ def _city(m: re.Match[str], text: str) -> int | None:
     return m.end("city")
 
 
-_STATE_BEFORE = re.compile(rf"(?<![\w-])(?:{_STATE_CODES}|{_STATE_NAMES}),?[ \t]{{1,2}}$")
+_STATE_BEFORE = re.compile(rf"(?<![\w-])(?:{_STATE_CODES}|{_STATE_NAMES}),?(?:[ \t]{{1,2}}|[ \t]?\n[ \t]{{0,2}})$")
 
 
 def _after_state(m: re.Match[str], text: str) -> int | None:
@@ -440,8 +520,8 @@ def _after_state(m: re.Match[str], text: str) -> int | None:
 
 def _place(m: re.Match[str], text: str) -> int | None:
     words = [w for w in re.split(r"[ \t]+", m["place"]) if w]
-    kept = []
-    for w in words:
+    kept = words[:1] if _town_lead(words) else []
+    for w in words[len(kept):]:
         if w in lx.SERVICE_WORDS or w in lx.COUNTRIES_AND_REGIONS or w in lx.US_STATES.values() or w in lx.US_STATES:
             break
         kept.append(w)
@@ -463,17 +543,28 @@ PLACE_RULES = (
     _rule("address", _alt(("Apt", "APT", "Apartment", "Suite", "SUITE", "Ste", "STE", "Unit")) +
           r"(?:\.[ \t]*#?|[ \t]+#?|[ \t]*#)[ \t]*\d[A-Za-z0-9-]{0,5}(?![\w-])", word_start=True),
     _rule("address", r"[Pp](?<![\w'’-][Pp])\.?[ \t]?[Oo]\.?[ \t]?(?:Box|BOX|box)[ \t]*#?[ \t]*\d{1,6}(?!\d)"),
+    # rural routes and star routes: "RR 2 Box 118", "Rt. 4, Box 22A", "HC 61 Box 9"
+    _rule("address", r"(?<![\w'’-])(?:RR|R\.R\.|Rt|RT|Rte|RTE|Route|ROUTE|Rural[ \t]+Route|HC|H\.C\.|Star[ \t]+Route)\.?"
+          r"[ \t]*#?[ \t]*\d{1,4},?[ \t]{1,2}(?:Box|BOX|box)[ \t]*#?[ \t]*\d{1,6}[A-Z]?(?![\w-])"),
     # Boston, MA 02115 / Salt Lake City UT / St. Louis, Missouri
     _rule("location", rf"(?<![\w'’.-])(?P<city>{_CITY}),?[ \t]{{1,2}}(?P<state>{_STATE_CODES}|{_STATE_NAMES})"
           rf"(?![\w-])(?![ \t]+City(?!\w))(?:[ \t]{{1,2}}(?P<zip>{_ZIP})(?![\d-]))?", group="city", check=_city),
     # "lives in Duluth", "lives with his wife in Forest Park" (not a state or a country: Safe Harbor keeps them)
-    _rule("location", _ci(_LIVES) + r"(?:[ \t]+with(?:[ \t]+[\w'’-]{1,20}){1,4}?)?[ \t]+(?:in|to|from|at|near|"
+    _rule("location", _ci(_LIVES) + r"(?:[ \t]+with(?:[ \t]+[\w'’-]{1,20}){1,4}?|[ \t]+(?:him|her|them|me|us|the[ \t]+"
+          rf"patient)|[ \t]+{_W}(?:[ \t]{_W})?(?=[ \t]+(?:in|from)[ \t]))?[ \t]+(?:in|to|from|at|near|"
           rf"outside(?:[ \t]+of)?)[ \t]+(?P<place>{_TITLE_CITY})(?![\w'’])", group="place",
           check=_place, word_start=True),
     # "on Candler Rd", "off Route Street": a street named without its number
     _rule("address", r"(?<![\w'’-])(?:on|off|at)[ \t]+(?P<st>[A-Z][a-z]{2,20}(?:[ \t][A-Z][a-z]{2,20})?[ \t]+(?:Road|Rd|"
           r"Street|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Highway|Hwy|Pike|Parkway|Pkwy|Terrace|Court|Ct)\.?)(?![\w'’-])",
           group="st", check=lambda m, text: None if m["st"].split()[0] in lx.NOT_NAME else m.end("st")),
+    # "will drive him from Ukiah", "called from Kingman"
+    _rule("location", _ci(("drive", "drives", "driving", "drove", "bring", "brings", "bringing", "brought", "fly",
+                           "flies", "flew", "pick", "picks", "picked", "take", "taking", "took")) +
+          r"[ \t]+(?:him|her|them|me|us|the[ \t]+patient)(?:[ \t]+(?:up|down|back|home))?[ \t]+(?:from|to|in)[ \t]+"
+          rf"(?P<place>{_TITLE_CITY})(?![\w'’])", group="place", check=_place, word_start=True),
+    _rule("location", _ci(("called", "calling", "calls", "phoned", "phoning", "texted", "writes", "wrote")) +
+          rf"[ \t]+from[ \t]+(?P<place>{_TITLE_CITY})(?![\w'’])", group="place", check=_place, word_start=True),
     _rule("location", _ci(_PERSON_NOUNS) + r"[ \t]+from[ \t]+" rf"(?P<place>{_TITLE_CITY})(?![\w'’])", group="place",
           check=_place, word_start=True),
     # City: Gloucester, Place of birth: Duluth
@@ -483,7 +574,8 @@ PLACE_RULES = (
     # in Phoenix, from Tucson, near Tulsa: a city of the list after a word that leads to a place
     _rule("location", _ci(("in", "from", "to", "near", "outside", "outside of", "around", "toward", "towards",
                            "visiting", "via", "of", "at")) +
-          rf"[ \t]+(?P<place>{_alt(lx.us_cities())})(?![\w'’-])(?![ \t]+(?:County|Parish|"
+          rf"[ \t]+(?P<place>{_alt(lx.us_cities())})(?![\w'’-])(?![ \t]+(?:[A-Z][a-z]+[ \t]+)?(?:Study|Trial|Cohort|"
+          rf"Project|Program)(?![\w]))(?![ \t]+(?:County|Parish|"
           rf"{_alt(lx.EPONYM_NOUNS)})(?![\w]))", group="place",
           word_start=True),
     _rule("location", rf"(?<![\w'’-])(?:{_WP}[ \t])?{_WP}[ \t](?:County|Parish|Borough|Township)(?![\w])"),
@@ -494,10 +586,10 @@ PLACE_RULES = (
           group="z", word_start=True),
 )
 
-_FAC_WORD = rf"(?:(?:St|Mt|Ft)\.|[{_UP}][{_UP}{_LO}'’&-]{{0,30}})"
+_FAC_WORD = rf"(?:(?:St|Mt|Ft|ST|MT|FT)\.|[{_UP}][{_UP}{_LO}'’&-]{{0,30}})"
 _FAC_CONNECT = r"(?:[ \t]+(?:of|for|the|and|&|at|on|de|la)){0,2}"
 _FAC_TAIL = (rf"(?:[ \t]+(?:(?:and|&)[ \t]+)?{_alt(lx.FACILITY_TAIL_WORDS + tuple(w.upper() for w in lx.FACILITY_TAIL_WORDS))}"
-             rf"\.?(?![\w'’-])){{0,3}}")
+             rf"\.?(?![\w'’-])|[ \t]+(?:and|&)[ \t]+{_alt(lx.FACILITY_SPECIALTY_WORDS)}(?![\w'’-])){{0,3}}")
 # a store or site number: "Walgreens #10482", "CVS Pharmacy Store 2231"
 _STORE = r"(?:[ \t]*(?:#[ \t]?|(?:Store|STORE|store)[ \t]*#?[ \t]*)\d{2,6}(?![\w-]))?"
 _FACILITY_RE = re.compile(
@@ -507,9 +599,10 @@ _FACILITY_RE = re.compile(
     rf"(?P<store>{_STORE})")
 _WEAK_FACILITY_RE = re.compile(
     rf"(?<![\w'’-])(?P<pre>{_FAC_WORD}(?:{_FAC_CONNECT}[ \t]{{1,2}}{_FAC_WORD}){{0,4}}[ \t]{{1,2}})"
-    rf"(?P<kw>{_alt(lx.WEAK_FACILITY_KEYWORDS)})(?![\w'’-])(?P<tail>{_FAC_TAIL})"
-    rf"(?P<post>[ \t]+of[ \t]+(?:Greater[ \t]+)?{_WP}(?:[ \t]{_WP})?(?=[ \t]*[,.;:()\n]))?(?P<store>{_STORE})"
-    rf"(?![ \t]+[A-Z0-9](?![\w'’-]*[ \t]*(?:\n|$)))")  # "World Health Organization", "Health Outcomes Survey": part of
+    rf"(?P<kw>{_alt(lx.WEAK_FACILITY_KEYWORDS + tuple(k.upper() for k in lx.WEAK_FACILITY_KEYWORDS))})(?![\w'’-])"
+    rf"(?P<tail>{_FAC_TAIL})"
+    rf"(?P<post>[ \t]+(?:of|at)[ \t]+(?:Greater[ \t]+)?{_WP}(?:[ \t]{_WP})?(?=[ \t]*(?:[,.;:()\n]|$)))?(?P<store>{_STORE})"
+    rf"(?![ \t][A-Z0-9](?![\w'’-]*[ \t]*(?:\n|$)))")  # "World Health Organization", "Health Outcomes Survey": part of
     # a longer name (but a town may end its line: "Spaulding Outpatient Center Braintree")
 _KNOWN_FACILITY_RE = re.compile(rf"(?<![\w'’-])(?:{_alt(lx.KNOWN_FACILITIES)}|Children['’]s[ \t]+{_STATE_NAMES})(?![\w])")
 # A health system's short name and a city: "Kaiser Vallejo", "Sutter Roseville", "Banner Tucson"
@@ -566,12 +659,19 @@ def _not_agency(m: re.Match[str]) -> bool:
         all(w in ("County", "City") for w in words)
 
 
+_BUILDING_WORDS = frozenset({"Pavilion", "Pavilions", "Campus", "Tower", "Towers", "Annex", "Building", "Wing"})
 _FAC_CONNECTORS = frozenset({"of", "for", "the", "and", "&", "at", "on", "de", "la"})
 _FAC_KEY_WORDS = frozenset(w for k in lx.FACILITY_KEYWORDS + lx.WEAK_FACILITY_KEYWORDS + lx.FACILITY_TAIL_WORDS
                            for w in k.split())
 
+_INSURER_CUE = re.compile(r"(?i:carrier|insurance|insurer|ins|plan|payer|payor|coverage|medicaid|medicare|hmo|ppo|"
+                          r"epo|managed[ \t]+care|primary|secondary)[ \t]*(?:name)?[ \t]*[:(#-]?[ \t]*$")
 _LINE_START = re.compile(r"(?:(?:^|\n)[ \t]*|[ \t]{3})$")  # a line of its own, or a column of a form
 _PLACE_CUE = re.compile(r"(?:\b(?i:at|to|from|via|by|in|into|through)(?:[ \t]+(?i:the))?|[:@>])[ \t]*$")
+# More that lead to a facility named with a weak keyword: a heading's dash ("INTAKE NOTE - Pinecrest Behavioral
+# Health"), a clinician's credential ("Ana Ruiz, MD, Desert Sun Community Health", "Ana Ruiz, MD (Kidcare Pediatrics)").
+_WEAK_PLACE_CUE = re.compile(r"(?:[ \t][-–—]|\b(?:MD|DO|NP|PA-C|RN|APRN|FNP|DNP|PhD|DDS|DMD|DPM|OD|PharmD|LCSW),?"
+                             r"[ \t]*[,(])[ \t]*$")
 
 
 def _service(word: str) -> bool:
@@ -615,7 +715,8 @@ def facility_spans(text: str, protected: list[tuple[int, int]] | None = None) ->
     for m in itertools.chain(_FACILITY_RE.finditer(text), _WEAK_FACILITY_RE.finditer(text)):
         start, end = m.start(), m.end()
         words = m["pre"].split() if m["pre"] else []
-        cut = max((i for i, w in enumerate(words) if w in ("at", "on")), default=-1)
+        cut = max((i for i, w in enumerate(words) if w in ("at", "on") and not (i and words[i - 1] in _BUILDING_WORDS)),
+                  default=-1)  # not "Women's Pavilion at Holloway Memorial"
         if cut >= 0:  # "Followed at Heart Failure Clinic", "Dr. Okonkwo at Lakewalk Family Medicine"
             for w in words[:cut + 1]:
                 start = text.index(w, start) + len(w)
@@ -632,8 +733,12 @@ def facility_spans(text: str, protected: list[tuple[int, int]] | None = None) ->
         while start < end and text[start] in " \t":
             start += 1
         if m.re is _WEAK_FACILITY_RE and not (m["store"] or _PLACE_CUE.search(text, max(0, start - 30), start)
+                                        or _WEAK_PLACE_CUE.search(text, max(0, start - 30), start)
                                         or _LINE_START.search(text, max(0, start - 30), start)):
             continue  # "Riverbend Imaging" after "to", a label, or on a line of its own; not in a sentence
+        if m.re is _WEAK_FACILITY_RE and (_INSURER_CUE.search(text, max(0, start - 30), start) or
+                                         any(w in lx.NOT_FACILITY_WORDS for w in words)):
+            continue  # "Carrier: Golden State Health", "Medicaid (Apple Health)": an insurer, not a place
         town = _FAC_TOWN_RE.match(text, end)
         if town and not any(w in lx.NOT_NAME or _service(w) or w in lx.US_STATES.values() or w in lx.COUNTRIES_AND_REGIONS
                             or w in lx.first_names() or w in lx.NOT_FACILITY_WORDS for w in town["town"].split()):
@@ -719,6 +824,27 @@ _TITLE_RE = re.compile(rf"(?<![\w'’-])(?:{_alt(lx.TITLES)}\.?|(?<!\d )(?<!\d)F
 _CRED_RE = re.compile(rf"{_NO_WORD_BEFORE}(?P<n>{_RUN})(?:,[ \t]{{0,2}}(?:{_alt(lx.STRONG_CREDENTIALS)}|"
                       rf"{_alt(lx.WEAK_CREDENTIALS)})|[ \t]{{1,2}}{_alt(lx.STRONG_CREDENTIALS)})(?![\w-])")
 _PAREN_CRED_RE = re.compile(rf"{_NO_WORD_BEFORE}(?P<n>{_RUN})[ \t]{{0,2}}\({_alt(lx.PAREN_CREDENTIALS)}\)")
+# A name and its role or relation in parentheses: "Ana Ruiz (hospitalist):", "Tom Lee (charge RN)", "Li Wei (son)".
+# (Found from the role back: a run of names tried at every capital would cost a pass of its own.)
+_PAREN_ROLE_RE = re.compile(rf"\((?:[a-z]{{2,12}}[ \t]){{0,2}}{_alt(lx.ROLE_WORDS + lx.RELATION_WORDS)}\)")
+_NAME_BEFORE_PAREN_RE = re.compile(rf"{_NO_WORD_BEFORE}(?P<n>{_RUN})[ \t]{{0,2}}\Z")
+# A quoted nickname between a first name and a surname: Margaret "Peggy" O'Neill.
+_NICKNAME_RE = re.compile(rf"{_NO_WORD_BEFORE}(?P<n>{_W}[ \t]{{1,2}}[\"“]{_W}[\"”][ \t]{{1,2}}{_W}(?:[ \t]{_W})?)"
+                          r"(?![\w'’-])")
+# A name before a date of birth or a record number: "Ledbetter, Ray (DOB 1/2/1960)", "Jane Roe DOB: ...".
+_DOB_RE = re.compile(r"(?<![\w])(?:DOB|D\.O\.B\.?|MRN|MR#|date of birth)(?![\w])")
+_NAME_BEFORE_DOB_RE = re.compile(rf"{_NO_WORD_BEFORE}(?P<n>{_RUN})[ \t]*[(,;]?[ \t]*\Z")
+# Names after plural relations, joined by "and": "daughters Ana and Rosa Lima", "sons Tom, Ed and Bo Ray".
+_RELATIVES_RE = re.compile(rf"{_ci(lx.PLURAL_RELATIONS)}(?:[ \t]+(?:are|were|include|including))?[ \t]*[:,]?[ \t]+"
+                           rf"(?P<n>{_W}(?:[ \t]{_W})?(?:(?:,[ \t]|[ \t](?:and|&)[ \t]){_W}(?:[ \t]{_W}){{0,2}}){{1,4}})")
+# A role in lowercase, then an initial and a surname: "trooper K. Alvarado", "nurse J. Ruiz".
+_ROLE_INITIAL_RE = re.compile(rf"{_ci(lx.ROLE_WORDS)}[ \t]+(?P<n>[A-Z]\.[ \t]?{_W}(?:[ \t]{{1,2}}{_W})?)(?![\w'’-])")
+# "pt Horvath is asking": a surname after "pt" in lowercase, inside a sentence ("Pt" begins one).
+_PT_NAME_RE = re.compile(rf"(?<![\w'’-])(?:pt|patient)[ \t]+(?P<n>{_W}(?:[ \t]{_W})?)(?=[ \t]+(?:is|was|has|had|says|said|"
+                         r"states|stated|reports|reported|asks|asked|wants|wanted|called|came|went|refuses|refused|"
+                         r"declined|and|who|agrees|agreed|requests|requested)\b|[ \t]*[,.;:])")
+# "Jr", "Sr", "III" after a name found: part of it.
+_SUFFIX_RE = re.compile(r",?[ \t]{1,2}(?:Jr|JR|Sr|SR)\b\.?")
 # "by J. Castellanos", "to R. Patel": an initial and a surname after a word that introduces a person
 # (not anywhere: "A. Hypertension" numbers a list, "S. Aureus" is a germ).
 _INITIAL_SURNAME_RE = re.compile(rf"{_ci(('by', 'per', 'from', 'with', 'cc', 'attn'))}[ \t]+"
@@ -770,10 +896,15 @@ _PHRASE_LABELS = ("seen by", "seen with", "evaluated by", "examined by", "discus
                   "dad", "spouse", "companion", "significant other", "godmother", "godfather", "coworker",
                   "co-worker", "landlord", "caseworker", "case worker", "report called to", "report given to",
                   "handed off to", "signed out to", "co-signed by", "cosigned by", "attested by",
-                  "prefers to be called", "prefers to go by", "goes by", "known as", "coordinator")
+                  "prefers to be called", "prefers to go by", "goes by", "known as", "coordinator",
+                  "visit with", "video visit with", "met with", "meeting with", "call with", "phone call with",
+                  "conference with", "telephone call with", "left message for", "left a message for",
+                  "husband is", "wife is", "son is", "daughter is", "mother is", "father is", "brother is",
+                  "sister is", "partner is", "spouse is", "caregiver is", "husband,", "wife,", "son,", "daughter,",
+                  "stepchild", "grandchild", "granddaughter is", "grandson is", "nicknamed")
 # Two patterns, each starting with its plain words (see _ci); the word boundary is checked after.
 _LABEL_RES = (re.compile(rf"{_ci(_COLON_LABELS)}(?:[ \t]*\([^()\n]{{1,40}}\)(?=[ \t]*[:#]))?(?:[ \t]*[:(#]|[ \t]+-|"
-                         rf"\.{{2,}}:?)[ \t]*(?P<n>{_RUN})"),
+                         rf"\.{{2,}}:?)[ \t]*[\"“]?(?P<n>{_RUN})"),
               re.compile(rf"{_ci(_PHRASE_LABELS)}(?![\w'’-]),?[ \t]*(?:\n[ \t]*){{0,2}}(?P<n>{_RUN})"))
 _NOT_AFTER_NAME_LABEL = frozenset({"drug", "brand", "generic", "trade", "medication", "product", "file", "user",
                                    "test", "procedure", "study", "device", "company", "street", "facility", "hospital",
@@ -845,7 +976,8 @@ def _run_span(text: str, m: re.Match[str], group: str = "n", acronym_ok: bool = 
     "evaluated by" or before ", MD" it is a method: "evaluated by MTT assay", "FA, MD and ...")."""
     tokens = _trim(_tokens(text, m.start(group), m.end(group)))
     words = [t[2] for t in tokens if _is_name_word(t[2], strict=True)]
-    if not words or not acronym_ok and len(words) == 1 and words[0].isupper():
+    if not words or not acronym_ok and len(words) == 1 and words[0].isupper() and not (
+            len(tokens) >= 2 and _is_initial(tokens[0][2]) and len(words[0]) >= 3):  # "T. MORGENSTERN, RN"
         return None
     return PhiSpan(tokens[0][0], tokens[-1][1], "name")
 
@@ -901,7 +1033,12 @@ def _label_span(text: str, m: re.Match[str], colon: bool) -> PhiSpan | None:
         before = text[max(0, m.start() - 20):m.start()].split()
         if before and before[-1].lower().strip(":") in _NOT_AFTER_NAME_LABEL:
             return None  # "Drug name: Lasix"
-    return _run_span(text, m, acronym_ok=colon)
+    span = _run_span(text, m, acronym_ok=colon)
+    if span and label.rstrip(":#-( \t") == "cc":
+        toks = _tokens(text, span.start, span.end)
+        if sum(_is_name_word(t[2], strict=True) for t in toks) < 2 and not _is_initial(toks[0][2]):
+            return None  # "CC: FEVER X 3 DAYS", "CC: Dizziness": a chief complaint, not a copy to
+    return span
 
 
 def _propagate(text: str, spans: list[PhiSpan]) -> Iterator[PhiSpan]:
@@ -925,6 +1062,8 @@ def name_spans(text: str, protected: list[tuple[int, int]] | None = None) -> lis
         tokens = _tokens(text, m.start("n"), m.end("n"))
         kept = []
         for tok in tokens:  # after a title any capitalized word is a name, up to a word that cannot be
+            if not kept and tok[2].rstrip(".") in lx.TITLES:
+                continue  # "Chaplain Rev. Ambrose Kiplagat": titles in a row
             if tok[2] == "," or (kept and not _is_name_word(tok[2])) or (not kept and tok[2].strip(".") in lx.NOT_NAME):
                 break
             kept.append(tok)
@@ -940,6 +1079,25 @@ def name_spans(text: str, protected: list[tuple[int, int]] | None = None) -> lis
         span = _run_span(text, m)
         if span and len(_tokens(text, span.start, span.end)) >= 2:
             spans.append(span)
+    spans += filter(None, (_run_span(text, m) for m in _PT_NAME_RE.finditer(text)))
+    for anchor, before in ((_PAREN_ROLE_RE, _NAME_BEFORE_PAREN_RE), (_DOB_RE, _NAME_BEFORE_DOB_RE)):
+        for a in anchor.finditer(text):  # the name just before "(hospitalist)", "(DOB" or "MRN"
+            m = before.search(text, max(0, a.start() - 120), a.start())
+            span = m and _run_span(text, m)
+            if span:
+                spans.append(span)
+    for m in _NICKNAME_RE.finditer(text):
+        words = re.findall(r"[^\s\"“”'‘’()]+", m["n"])
+        if all(_is_name_word(w, strict=True) for w in words):
+            spans.append(PhiSpan(m.start("n"), m.end("n"), "name"))
+    for regex in (_RELATIVES_RE, _ROLE_INITIAL_RE):
+        for m in regex.finditer(text):
+            if m.start() and _in_word(text[m.start() - 1]):
+                continue
+            for part in re.finditer(rf"{_W}(?:[ \t]{_W})*|[A-Z]\.[ \t]?{_W}(?:[ \t]{_W})*", m["n"]):
+                words = [w for w in part.group().split() if not _is_initial(w)]
+                if words and all(_is_name_word(w, strict=True) for w in words):
+                    spans.append(PhiSpan(m.start("n") + part.start(), m.start("n") + part.end(), "name"))
     for m in _INITIAL_SURNAME_RE.finditer(text):
         if not (m.start() and _in_word(text[m.start() - 1])):
             span = _run_span(text, m)
@@ -966,7 +1124,11 @@ def name_spans(text: str, protected: list[tuple[int, int]] | None = None) -> lis
         protected = [m.span() for m in _EPONYM_RE.finditer(text)]
     spans = _outside(spans, protected)
     spans += _propagate(text, spans)
-    return _outside(spans, protected)
+    spans = _outside(spans, protected)
+    for i, sp in enumerate(spans):  # "CHAVARRIA, OSVALDO JR", "John Smith Sr."
+        if (suffix := _SUFFIX_RE.match(text, sp.end)) and not text[suffix.end():suffix.end() + 1].isalnum():
+            spans[i] = PhiSpan(sp.start, suffix.end(), "name")
+    return spans
 
 
 def _outside(spans: list[PhiSpan], protected: list[tuple[int, int]]) -> list[PhiSpan]:
@@ -1105,7 +1267,7 @@ _CELL_SHAPES = {
     "date": re.compile(r"\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?|(?:19|20)\d{6}(?:\d{2,6})?"),
     "mrn": re.compile(r"(?=[A-Za-z0-9-]{0,24}\d)[A-Za-z0-9][A-Za-z0-9-]{2,24}"),
     "id": re.compile(r"(?=[A-Za-z0-9-]{0,24}\d)[A-Za-z0-9][A-Za-z0-9-]{2,24}"),
-    "name": re.compile(rf"(?:{_W}|{_U})(?:,?[ \t](?:{_W}|{_U}|[A-Z]\.?)){{0,3}}"),
+    "name": re.compile(rf"(?:{_PARTICLE}[ \t])?(?:{_W}|{_U})(?:,?[ \t](?:{_W}|{_U}|[A-Z]\.?|{_PARTICLE})){{0,3}}"),
     "age": re.compile(r"(?:9\d|1[0-2]\d)(?:[ \t]?(?:y|yo|yrs?|Y))?"),
 }
 
@@ -1139,8 +1301,9 @@ def table_spans(text: str) -> list[PhiSpan]:
     while i < len(lines):
         start, line = lines[i]
         i += 1
-        delim = "," if line.count(",") >= 2 else "\t" if line.count("\t") >= 2 else None
-        header = _cells(line, start, delim) if line.count(",") <= 60 and line.count("\t") <= 60 and len(line) < 2000 else []
+        delim = "," if line.count(",") >= 2 else "\t" if line.count("\t") >= 2 else ";" if line.count(";") >= 2 else None
+        header = _cells(line, start, delim) if line.count(",") <= 60 and line.count("\t") <= 60 and \
+            line.count(";") <= 60 and len(line) < 2000 else []
         if len(header) < 3 or len(header) > 60 or not all(_HEADER_CELL.fullmatch(c[2].strip()) for c in header):
             continue
         kinds = [_column_kind(c[2].strip()) for c in header]
@@ -1243,6 +1406,9 @@ class RulesDeidentifier(Deidentifier):
     @staticmethod
     def _find(text: str) -> list[PhiSpan]:
         spans = [span for rule in RULES for span in rule.spans(text)]
+        for kind in ("mrn", "id", "ssn"):  # a record number found once, everywhere: 'labeled "NPA-558102"'
+            numbers = [s for s in spans if s.kind == kind and sum(c.isdigit() for c in text[s.start:s.end]) >= 5]
+            spans += _repeat(text, numbers, kind) if numbers else []
         protected = [m.span() for m in _EPONYM_RE.finditer(text)]
         spans += place_spans(text, spans, protected)
         spans += facility_spans(text, protected)
