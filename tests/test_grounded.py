@@ -406,5 +406,20 @@ def test_synthesize_stage_grounded(ray_session, tmp_path, icd_rows):
     assert set(corpus_rows["doc_id"]) <= ids["icd10cm"]["train"] | ids["pubmed"]["train"]
     assert (flow["rejected_output"] != flow["output"]).all() and set(flow["error_type"]) <= set(errors.ERROR_TYPES)
     assert len(pq.read_table(rd.output("synthesize", "dpo"))) == math.ceil(config.synthesize.dpo_top_fraction * len(flow))
+    # HF datasets loads each set from the stage directory (its README's configs), and the JSON lines
+    from datasets import load_dataset
+
+    stage_dir, cache = str(rd.root / "synthesize"), str(tmp_path / "hf_cache")
+    for name in ("mediflow", "dpo"):
+        published = pq.read_table(rd.output("synthesize", name)).to_pandas()
+        loaded = load_dataset(stage_dir, name, split="train", cache_dir=cache).to_pandas()
+        assert list(loaded.columns) == list(published.columns) and len(loaded) == len(published)
+        assert sorted(loaded["prompt" if name == "dpo" else "instruction"]) == \
+            sorted(published["prompt" if name == "dpo" else "instruction"])
+    lines = load_dataset("json", data_files=f"{rd.output('synthesize', 'mediflow_jsonl')}/*.json", split="train",
+                         cache_dir=cache).to_pandas()
+    assert list(lines.columns) == list(flow.columns)
+    key = ["instruction", "input", "output", "difficulty_level", "quality"]
+    assert sorted(map(tuple, lines[key].values.tolist())) == sorted(map(tuple, flow[key].values.tolist()))
     card = Path(rd.output("synthesize", "data_card")).read_text()
     assert f"| grounded | all | all | {c['kept']} |" in card and "| grounded | icd10cm | icd10_coding |" in card

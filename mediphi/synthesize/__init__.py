@@ -30,7 +30,9 @@ train-split ICD-10-CM and PubMed records and trainable package records, no LLM) 
 the scores by construction unless synthesize.judge_grounded asks the judge.
 Outputs (Parquet): mediflow (the published MediFlow columns + doc_id), sft (prompt, completion,
 instruction, input), dpo (prompt, chosen, rejected, instruction, input), filtered (rows + reason), quarantine (rows + reason, only when
-there are any); judge_scores.png; data_card.md (which teacher and source wrote which rows).
+there are any); mediflow_jsonl (the mediflow rows as JSON lines); judge_scores.png; data_card.md (which
+teacher and source wrote which rows); README.md (the configs block HF `datasets` reads:
+load_dataset(<this directory>, "mediflow" | "sft" | "dpo")).
 Counts are per spec: in = kept + filtered + quarantined.
 """
 from __future__ import annotations
@@ -118,6 +120,7 @@ def _body(ctx: StageContext) -> dict[str, Any]:
     counts, metrics = summarize(table, cfg.num_instructions)
     metrics.update(provenance(table, cfg), dpo=dpo)
     outputs["data_card"] = write_data_card(ctx.out / "data_card.md", table, metrics)
+    outputs["hf_card"] = write_hf_card(ctx.out, counts)
     ctx.log.info("[synthesize] %d specs -> kept %d, filtered %d %s, quarantined %d", counts["in"], counts["kept"],
                  counts["filtered"], metrics["filter_reasons"], counts["quarantined"])
     if not counts["quarantined"]:
@@ -402,11 +405,13 @@ def dpo_subset(kept: pd.DataFrame, top_fraction: float, min_quality: float) -> l
 
 
 def write_outputs(out: Path, rows: ray.data.Dataset, cfg: SynthesizeSection) -> tuple[dict[str, str], dict[str, Any]]:
-    paths = {name: out / name for name in ("mediflow", "sft", "dpo", "filtered", "quarantine")}
+    paths = {name: out / name for name in ("mediflow", "mediflow_jsonl", "sft", "dpo", "filtered", "quarantine")}
     for path in paths.values():
         shutil.rmtree(path, ignore_errors=True)
     kept = rows.filter(lambda r: r["status"] == KEPT).sort("row_id").materialize()
     write_parquet(kept.select_columns(list(MEDIFLOW)), paths["mediflow"], schema(MEDIFLOW))
+    # JSON lines too, for tools that read no Parquet (Ray writes one file per block, no file for 0 rows)
+    kept.select_columns(list(MEDIFLOW)).write_json(str(paths["mediflow_jsonl"]))
     write_parquet(kept.map(lambda r: {"prompt": prompts.student_prompt(r["instruction"], r["input"]),
                                       "completion": r["output"], "instruction": r["instruction"],
                                       "input": r["input"]}),
@@ -473,6 +478,24 @@ def provenance(table: pd.DataFrame, cfg: SynthesizeSection) -> dict[str, Any]:
             "sources": dict(sorted(Counter(kept["doc_id"].map(grounded.source_of)).items())),
             "scores_from": ("construction" if grounded_rows and not cfg.judge_grounded
                             else f"judge {engine_label(cfg.judge)}")}
+
+
+HF_CONFIGS = {"mediflow": "mediflow/*.parquet", "sft": "sft/*.parquet", "dpo": "dpo/*.parquet"}
+
+
+def write_hf_card(out: Path, counts: dict[str, int]) -> str:
+    """README.md with the configs block HF `datasets` reads: `load_dataset(<stage dir>, "dpo")` loads
+    a set as published (the MediFlow columns; TRL's prompt / completion and prompt / chosen / rejected)."""
+    front = "\n".join(f"- config_name: {name}\n  data_files: {glob}" for name, glob in HF_CONFIGS.items())
+    path = out / "README.md"
+    path.write_text(
+        f"---\nconfigs:\n{front}\n---\n\n# MediFlow (mediphi synthesize)\n\n"
+        f"{counts['kept']} kept rows of {counts['in']} generated (see data_card.md for what was filtered and "
+        "which teacher wrote what). Configs: `mediflow` (the published MediFlow columns; also as JSON lines "
+        "in mediflow_jsonl/), `sft` (prompt, completion, instruction, input), `dpo` (prompt, chosen, "
+        "rejected, instruction, input).\n\n```python\nfrom datasets import load_dataset\n"
+        "dpo = load_dataset(\"<this directory>\", \"dpo\", split=\"train\")\n```\n", encoding="utf-8")
+    return str(path)
 
 
 def write_data_card(path: Path, table: pd.DataFrame, metrics: dict[str, Any]) -> str:
