@@ -7,6 +7,10 @@ What it scrubs (kind: what, with the decisions that are not obvious):
             "from" (by J. Castellanos); a middle initial on a form (First: AIKO  MI: T); first names from
             the Census list with the capitalized words after them (John Smith, JOHN SMITH, Smith, John);
             a run of names before an age and sex ("Pt Ana Ruiz Soto, 58M"); initials after "initials:";
+            a quoted nickname inside a name (Robert "Bobby" Lee); "Jr."/"Sr." after it; an initial and a
+            surname in capitals before a credential (T. OKAFOR, RN); relatives joined by "and"
+            (daughters Ana and Luz Pena); a lowercase role before an initial and surname (trooper K. Lund);
+            a name before "(daughter)", "(hospitalist)", "(DOB" or "MRN";
             and every later mention of a name found so. Accented letters count (Wiśniewski), and so do
             lowercase tails (Hyun-woo; not Follow-up). Titles and credentials stay: "Dr. [NAME]".
             Eponyms ("Parkinson disease", "Marcus Gunn pupil", "St. John's wort") stay.
@@ -14,9 +18,13 @@ What it scrubs (kind: what, with the decisions that are not obvious):
             March 4, 2021, Mar. 4th, 4 Mar 2021, 04-MAR-2021, 4th of March 2021, March 2021, 03/2021,
             "on 3/4", "Mon 5/6" (a month/day needs a word such as on, since, until, collected or a
             weekday before it: 1/2 tablet and BP 120/80 stay), 20230719 after a date label. "in 2019"
-            and "2018-2020" stay; a month name alone stays too ("in May").
+            and "2018-2020" stay; a month name alone stays too ("in May"). Also a month/day before a time
+            of day (not after a score: "Pain 8/10 13:00" stays), after "recheck/repeat" and a test name
+            ("recheck BMP 10/3"), in "(ABBR 4/17)" when the day is over 12 and ABBR is no scale, and
+            "on/since/until the 9th" (not "the 2nd floor").
   age       the number of an age over 89: "92-year-old", "age 93", "Age: 96Y", "aged 95", "91 yo",
-            "ninety-two years old", "age ninety-four", "in her 90s", "her 95th birthday", "Mrs. Ames (99)".
+            "ninety-two years old", "age ninety-four", "in her 90s", "her 95th birthday", "Mrs. Ames (99)",
+            an age in words set off by commas after a name ("Ms. Ruiz, ninety-one, ...").
             Ages up to 89 stay.
   phone     North American numbers in every punctuation, with extensions; +country numbers; numbers
             after a label (Tel, Fax, Pager, Cell ...); seven digits (555-0183) in parentheses or after a
@@ -29,9 +37,13 @@ What it scrubs (kind: what, with the decisions that are not obvious):
             6681204"; "ID 108834572WA" with four digits or more; plates after a state code, "plate CT
             7HK-R42"): the label stays, "MRN: [MRN]". Device serial and lot
             numbers (serial SN 4471-AXB-2290, lot LOT 88Q12C) and GS1 device identifiers ((01)...) are
-            "id" too, the kind base.PHI_KINDS gives device numbers. Study and trial numbers stay.
+            "id" too, the kind base.PHI_KINDS gives device numbers. Without a label: structured codes of
+            a letter prefix and three or more parts ending in digits (TX-22-448190), a letter prefix and
+            8+ digits, 7+ digits and a letter suffix, a weak label and 5+ digits ("group 0048813"), and
+            every other mention of a number found. Study, trial, grant and registry numbers stay.
   address   number + street + type (+ unit), streets whose type comes first (1209 Calle de la Paz),
-            routes (55 County Road 12), units alone (Apt 4B, Suite 210), PO boxes.
+            routes (55 County Road 12), rural and star routes (RR 2 Box 118, HC 64 Box 2210), units alone
+            (Apt 4B, Suite 210, Space 12, PMB 310), PO boxes.
   location  a city before a state (Boston, MA / Boston, Massachusetts), a place after "lives in",
             "moved from", "a woman from", "City:" ... (not a state or country), the town after a street
             address or a facility (12 Elm St, Marblehead.), a city of data/us_cities.txt after in,
