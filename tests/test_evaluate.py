@@ -104,6 +104,62 @@ def test_serve_stage_serves_every_model_of_the_run(evaluated, tiny_llama, tiny_p
     assert evaluated["serve_again"]["hash"] == m["hash"]
 
 
+def test_the_page_and_its_report_routes(evaluated):
+    """`/` is the page; /report/<file> hands out the run's evaluation report files by name only."""
+    import httpx
+
+    s = evaluated["config"].serve
+    base = f"http://{s.host}:{s.port}"
+    page = httpx.get(f"{base}/", timeout=30)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "/v1/chat/completions" in page.text and "/report/report.json" in page.text
+    out = evaluated["rd"].stage_dir("evaluate")
+    got = httpx.get(f"{base}/report/report.json", timeout=30)
+    assert got.status_code == 200 and got.json() == json.loads((out / "report.json").read_text())
+    assert httpx.get(f"{base}/report/report.png", timeout=30).content == (out / "report.png").read_bytes()
+    for name in ("manifest.json", "..%2Fmanifest.json", "%2Fetc%2Fpasswd"):
+        bad = httpx.get(f"{base}/report/{name}", timeout=30)
+        assert bad.status_code == 404 and "error" in bad.json(), name
+
+
+def test_the_page_in_chromium_lists_models_chats_and_shows_the_report(evaluated, tmp_path):
+    """Headless Chromium (the system's, driven by Playwright): the page lists the served models, shows
+    the report table, and a question sent from the chat box comes back streamed from the model."""
+    import shutil
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if chromium is None:
+        pytest.skip("no chromium on this machine (scripts/setup.sh installs Debian's where apt-get can)")
+    s = evaluated["config"].serve
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 1300})
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"http://{s.host}:{s.port}/")
+            page.wait_for_selector("#report table", timeout=60_000)
+            assert page.locator("#models li").all_inner_texts() == list(evaluated["serve"]["outputs"]["models"])
+            assert not page.is_visible("#keyrow")  # no key asked: this app has none
+            rows = page.locator("#report table tr").all_inner_texts()
+            assert len(rows) == 1 + len(TASKS) and all(any(t in r for r in rows) for t in TASKS)
+            page.select_option("#model", "merged")
+            page.fill("#maxtok", "8")
+            page.fill("#prompt", "What does ICD-10-CM code E11.9 describe?")
+            page.click("#send")
+            answer = page.locator("#log .assistant").first
+            page.wait_for_function("() => !document.getElementById('send').disabled", timeout=120_000)
+            assert answer.inner_text().startswith("merged: ") and len(answer.inner_text()) > len("merged: ")
+            assert "error" not in (answer.get_attribute("class") or "") and errors == []
+            shot = page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+            assert shot[:8] == b"\x89PNG\r\n\x1a\n"
+        finally:
+            browser.close()
+
+
 TASKS = ("icd10cm_mc_hard", "icd10cm_coding", "medication_extraction", "pubmed_title")
 
 

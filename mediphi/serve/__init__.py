@@ -38,7 +38,8 @@ def _body(ctx: StageContext) -> dict[str, Any]:
     connect(ctx.config)
     s = ctx.config.serve
     models = discover_models(ctx.run_dir, base_model(ctx.config))
-    args = AppArgs(**s.model_dump(), models=models, dtype=ctx.config.model.dtype)
+    args = AppArgs(**s.model_dump(), models=models, dtype=ctx.config.model.dtype,
+                   report_dir=str(ctx.run_dir.root / "evaluate"))
     endpoint = f"http://{s.host}:{s.port}/v1"
     with ctx.timed("deploy"):
         deployed = deploy(args, s.host, s.port, s.app_name)

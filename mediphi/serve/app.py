@@ -18,11 +18,12 @@ import time
 from collections import defaultdict
 from contextlib import aclosing
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
 from pydantic import Field, model_validator
 from ray import serve
 from ray.serve.handle import DeploymentHandle
@@ -63,6 +64,8 @@ class AppArgs(ServeSection):
     groups: list[Literal["base", "experts", "raw_experts", "merged", "aligned"]] = list(GROUPS)
     base: str | None = Field(None, description="Model spec served as 'base' when discovering from run_dir.")
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    report_dir: str | None = Field(None, description="The evaluation report the page at / shows; default: "
+                                                     "<run_dir>/evaluate when run_dir is given.")
 
     @model_validator(mode="after")
     def _models_or_run_dir(self) -> "AppArgs":
@@ -128,6 +131,8 @@ def app_spec(a: AppArgs, models: dict[str, str]) -> dict[str, Any]:
 
     key = api_key(a)
     return {**a.model_dump(mode="json", exclude={"run_dir", "groups", "base"}), "models": models,
+            # Read by the ingress when the page asks (the replica must see the run dir: shared storage)
+            "report_dir": a.report_dir or (str(RunDir(a.run_dir).root / "evaluate") if a.run_dir else None),
             "key_sha256": hashlib.sha256(key.encode()).hexdigest()[:16] if key else None}
 
 
@@ -653,6 +658,8 @@ class ModelServer:
 
 # ----------------------------------------------------------------------------- HTTP ingress
 api = FastAPI(title="mediphi", docs_url=None, redoc_url=None)
+PAGE = (Path(__file__).with_name("static") / "index.html").read_text(encoding="utf-8")
+REPORT_FILES = frozenset({"report.json", "report.md", "report.png", "effect.json", "effect.png"})
 
 
 @api.exception_handler(APIError)
@@ -760,6 +767,24 @@ class OpenAIIngress:
     @api.get("/health")
     async def health(self) -> dict[str, Any]:
         return {"status": "ok", "models": self.names}
+
+    @api.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def page(self) -> HTMLResponse:
+        """The page: the models, a chat box over this API (streamed), the run's evaluation report. It
+        holds no data itself; what it shows it fetches from the guarded routes with the user's key."""
+        return HTMLResponse(PAGE)
+
+    @api.get("/report/{name}", dependencies=[Depends(guard)], response_model=None)
+    async def report(self, name: str) -> FileResponse:
+        """The run's evaluation report files (only these names: no path reaches the filesystem)."""
+        folder = self._spec.get("report_dir")
+        if name not in REPORT_FILES:
+            raise APIError(404, f"no report file '{name}'; there are: {', '.join(sorted(REPORT_FILES))}",
+                           code="not_found")
+        if not folder or not (Path(folder) / name).is_file():
+            raise APIError(404, "no evaluation report here: the app serves models without a run directory, or "
+                                "the run's evaluate stage has not written it yet", code="not_found")
+        return FileResponse(Path(folder) / name)
 
     @api.get("/v1/models", dependencies=[Depends(guard)])
     async def list_models(self) -> dict[str, Any]:
