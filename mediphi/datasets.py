@@ -43,6 +43,28 @@ def read_parquet(paths: str | Path | Sequence[str | Path], columns: list[str] | 
     return ray.data.from_arrow([pq.read_table(f, columns=columns) for f in files])
 
 
+def resumable_map(ds, folder: Path, fn, key: str = "row_id"):
+    """fn(ds) written to `folder` as it streams (one Parquet file per finished block), resumed: rows
+    whose `key` an earlier attempt already wrote are not passed to fn again. A file a crash left
+    unreadable is deleted (its rows are redone). Returns every row of the folder, earlier and new.
+
+    For slow row-wise work (LLM generation): a crash after N rows costs the unfinished blocks, not N.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    done: set[Any] = set()
+    for f in sorted(folder.glob("*.parquet")):
+        try:
+            done.update(pq.read_table(f, columns=[key]).column(key).to_pylist())
+        except (pa.ArrowException, OSError):  # half-written when the attempt died
+            f.unlink()
+    finished = frozenset(done)  # travels with the filter's function (ids only: small beside the rows)
+    todo = ds.filter(lambda r: r[key] not in finished) if finished else ds
+    if todo.count():
+        fn(todo).write_parquet(str(folder))
+    return read_parquet(folder)
+
+
 def write_empty(path: Path, schema: pa.Schema) -> None:
     """An empty output is still a readable Parquet directory with the right columns."""
     path.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@ same order as Ray Data's own read."""
 from __future__ import annotations
 
 import pyarrow as pa
+import pytest
 import pyarrow.parquet as pq
 
 
@@ -35,3 +36,31 @@ def test_large_inputs_stream_through_ray_datas_read(ray_session, tmp_path):
     ds = read_parquet(root, driver_max_bytes=0)
     assert "Read" in str(ds._logical_plan.dag)
     assert sorted(r["id"] for r in ds.take_all()) == [1, 2, 3, 4, 5]
+
+
+def test_resumable_map_sends_only_the_rows_an_earlier_attempt_did_not_write(ray_session, tmp_path):
+    """What a crashed generation pass left (one finished file, one half-written) is kept and redone
+    respectively: only the missing rows go through the function again."""
+    import ray
+
+    from mediphi.datasets import resumable_map
+
+    folder = tmp_path / "pass"
+    folder.mkdir()
+    pq.write_table(pa.Table.from_pylist([{"row_id": i, "text": f"t{i}", "reply": "earlier"} for i in (0, 1, 2)]),
+                   folder / "finished.parquet")
+    pq.write_table(pa.Table.from_pylist([{"row_id": 3, "text": "t3", "reply": "lost"}]), folder / "cut.parquet")
+    data = (folder / "cut.parquet").read_bytes()
+    (folder / "cut.parquet").write_bytes(data[: len(data) // 2])  # the attempt died while writing it
+    ds = ray.data.from_items([{"row_id": i, "text": f"t{i}"} for i in range(6)])
+
+    def reply(d):
+        return d.map(lambda r: {**r, "reply": f"new {r['row_id']}"})
+
+    rows = sorted(resumable_map(ds, folder, reply).take_all(), key=lambda r: r["row_id"])
+    assert [(r["row_id"], r["reply"]) for r in rows] == [(0, "earlier"), (1, "earlier"), (2, "earlier"),
+                                                        (3, "new 3"), (4, "new 4"), (5, "new 5")]
+    assert not (folder / "cut.parquet").exists()
+    # Everything written: a third attempt sends nothing through the function.
+    again = resumable_map(ds, folder, lambda d: pytest.fail("no row is left to redo"))
+    assert sorted(r["row_id"] for r in again.take_all()) == list(range(6))

@@ -194,6 +194,8 @@ def test_stage_end_to_end(ray_session, tiny_config, prepared):
     c = m["counts"]
     assert c["in"] == n == c["kept"] + c["filtered"] + c["quarantined"]
     assert c["kept"] > 0, m["metrics"]
+    # the teacher passes were written as they went (resumable); the generated checkpoint replaces them
+    assert (rd.root / "synthesize" / "generated").is_dir() and not (rd.root / "synthesize" / "teacher_passes").exists()
 
     flow = _read(out["mediflow"])
     assert list(flow.columns) == PUBLISHED

@@ -2,7 +2,8 @@
 (MediPhi, ACL 2025).
 
 Recipe (resumable: the generated rows and the judged rows are Parquet checkpoints, so a crash
-while judging or writing never regenerates):
+while judging or writing never regenerates; each teacher pass writes its rows block by block as
+they are finished, so a crash while generating redoes only the unfinished blocks):
   1. specs     synthesize.num_instructions draws (seed run.seed) over the taxonomy (taxonomy.py):
                task type and document type each about equally often (a task that takes one
                kind of input, note generation's dialogue, gets it), difficulty by
@@ -53,7 +54,7 @@ import ray.data
 
 from mediphi.cluster import connect
 from mediphi.config import EngineConfig, InputError, RunConfig, SynthesizeSection
-from mediphi.datasets import cut, document, read_parquet, write_parquet
+from mediphi.datasets import cut, document, read_parquet, resumable_map, write_parquet
 from mediphi.engines import SamplingParams, sampling_params
 from mediphi.engines.ray_data import generate_column
 from mediphi.models import base_model
@@ -97,6 +98,7 @@ def _body(ctx: StageContext) -> dict[str, Any]:
     with ctx.timed("teacher"):
         generated = checkpoint(ctx, "generated", schema(ROW), lambda: (
             generate_grounded(ctx, cfg, seed) if is_grounded else generate(ctx, cfg, base, seed)))
+        shutil.rmtree(ctx.out / TEACHER_PASSES, ignore_errors=True)  # the generated checkpoint holds them all
 
     def dedup_then_judge() -> ray.data.Dataset:
         # Inside the judged checkpoint: a resumed run that has the judged rows reads no item again.
@@ -294,21 +296,30 @@ def generate(ctx: StageContext, cfg: SynthesizeSection, base: str, seed: int) ->
     rows = ray.data.from_items(specs, override_num_blocks=max(1, -(-len(specs) // cfg.teacher.batch_size)))
     params = sampling_params(cfg.teacher, seed=seed)
     for step in TEACHER_STEPS:
-        rows = teacher_pass(rows, step, cfg.teacher, base, params)
+        rows = teacher_pass(rows, step, cfg.teacher, base, params, store=ctx.out / TEACHER_PASSES / step.field)
         ctx.log.info("[synthesize] teacher wrote the %s", step.field)
     return rows.drop_columns(["seed_document"])
 
 
+TEACHER_PASSES = "teacher_passes"  # each pass's rows as they are written: what a crashed attempt keeps
+
+
 def teacher_pass(rows: ray.data.Dataset, step: TeacherStep, engine: EngineConfig, base: str,
-                 params: SamplingParams) -> ray.data.Dataset:
-    """One teacher turn for every row still in the running; filtered rows pass through."""
-    todo = rows.filter(lambda r: r["status"] == KEPT)
-    if todo.count() == 0:
+                 params: SamplingParams, store: Path | None = None) -> ray.data.Dataset:
+    """One teacher turn for every row still in the running; filtered rows pass through. With `store`,
+    the rows are written there block by block as the teacher finishes them, and a rerun after a crash
+    sends only the rows missing there to the teacher (mediphi.datasets.resumable_map)."""
+    def write_turn(ds: ray.data.Dataset) -> ray.data.Dataset:
+        todo = ds.filter(lambda r: r["status"] == KEPT)
+        chats = todo.map(lambda r: {**r, "chat": json.dumps(prompts.user(step.prompt(r)))})
+        replies = generate_column(chats, engine, base, "chat", "reply", params)
+        return replies.map(_apply_reply, fn_kwargs={"step": step}).union(ds.filter(lambda r: r["status"] != KEPT))
+
+    if rows.filter(lambda r: r["status"] == KEPT).count() == 0:
         return rows
-    chats = todo.map(lambda r: {**r, "chat": json.dumps(prompts.user(step.prompt(r)))})
-    replies = generate_column(chats, engine, base, "chat", "reply", params)
-    done = replies.map(_apply_reply, fn_kwargs={"step": step})
-    return done.union(rows.filter(lambda r: r["status"] != KEPT)).materialize()
+    if store is None:
+        return write_turn(rows).materialize()
+    return resumable_map(rows, store, write_turn).materialize()
 
 
 def _apply_reply(row: dict[str, Any], step: TeacherStep) -> dict[str, Any]:
