@@ -234,6 +234,37 @@ def test_a_killed_align_worker_resumes_from_the_last_checkpoint_on_the_same_curv
         assert sorted(p.name for p in Path(d).iterdir()) == ["model"]  # the final export, no optimizer state
 
 
+def test_a_rerun_after_the_phase_crashed_resumes_from_its_checkpoint(ray_session, tiny_llama, tmp_path):
+    """The stage's own rerun (`resume=ctx.resumed`): the first run dies at step 3 with no restarts
+    left (max_failures 0, as a crashed driver leaves it); the rerun with resume=True starts from the
+    step-2 checkpoint in the same storage and ends on the uninterrupted run's curve. Without resume
+    the same storage is wiped and the phase trains from step 0."""
+    from mediphi.align import data
+    from mediphi.align.train import fit, summarize
+    from mediphi.config import AlignLora, TrainingConfig
+
+    rows = [{"prompt": q, "completion": a} for q, a in QUESTIONS]
+    train = dict(micro_batch_size=1, max_steps=5, seq_len=64, learning_rate=3e-3, checkpoint_every=2)
+    reference = in_process_trainer("sft", tiny_llama, rows, tmp_path / "ref", **train)
+    reference.train()
+    expected = summarize(reference.state.log_history, ())
+
+    data.prepare("sft", write_parquet(tmp_path / "src", rows), tmp_path / "sft.parquet", tmp_path / "q.parquet")
+    common = dict(model=tiny_llama, data=tmp_path / "sft.parquet", lora=AlignLora(), model_dtype="float32",
+                  card={}, storage=tmp_path / "ray")
+    from ray.train import TrainingFailedError
+
+    with pytest.raises(TrainingFailedError):
+        fit("sft", train=TrainingConfig(num_workers=1, deepspeed=None, max_failures=0, **train), kill_at_step=3,
+            **common)
+    assert (tmp_path / "ray" / "sft" / ".fault-drill-done").exists()
+    metrics, _ = fit("sft", train=TrainingConfig(num_workers=1, deepspeed=None, **train), resume=True, **common)
+    assert metrics["steps"] == 5 and metrics["steps_this_run"] == 3  # steps 3-5: it started from step 2
+    assert metrics["log_steps"] == [1, 2, 3, 4, 5]
+    assert metrics["losses"] == pytest.approx(expected["losses"], rel=1e-4)
+    assert metrics["lr_curve"] == pytest.approx(expected["lr_curve"])
+
+
 @pytest.mark.parametrize("phase", ["sft", "dpo"])
 @pytest.mark.parametrize("recompute", [False, True])
 def test_activation_checkpointing_follows_the_config_not_trls_default(tiny_llama, tmp_path, phase, recompute):
