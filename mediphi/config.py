@@ -540,6 +540,11 @@ class SynthesizeSection(Section):
                                          "quality (MediFlow's DPO set is a curated top-quality subset); "
                                          "1.0: every kept row.")
     dpo_min_quality: float = Field(1.0, ge=1.0, le=5.0, description="...and only rows with at least this quality.")
+    rejected_by: Literal["teacher", "rule"] = Field(
+        "teacher", description="Who writes each DPO rejected answer: the teacher, told to make one named error "
+                               "(factual_error, omission, ambiguity, partial_correctness, wrong_format; a reply "
+                               "that does not show it falls back to the rules, labelled rule_fallback), or the "
+                               "rule-based injector (errors.py). A grounded teacher always uses the rules.")
     near_dup_threshold: float | None = Field(
         0.8, gt=0.0, le=1.0, description="Rows (instruction + input) whose MinHash Jaccard similarity to an "
                                          "earlier row reaches this are filtered (near_duplicate_instruction); "

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mediphi.synthesize import errors, prompts
+from mediphi.synthesize import errors, prompts, rejected
 from mediphi.synthesize.taxonomy import (
     DIFFICULTY_LEVELS,
     DOCUMENT_TYPES,
@@ -102,6 +102,48 @@ def test_inject_error_keeps_json_valid():
     assert len(kinds) >= 2  # the hash spreads rows over the rules that apply
     omitted = errors.inject_error(json.dumps({"summary": "Fever, cough and dyspnea"}), "json")
     assert omitted.error_type == "omission" and json.loads(omitted.text) == {"summary": "Fever, cough"}
+
+
+CHOSEN = "Start amoxicillin 500 mg three times daily for 7 days and recheck the chest film in 6 weeks."
+
+
+@pytest.mark.parametrize("error, reply, fmt, why", [
+    # each named error, made as asked
+    ("factual_error", CHOSEN.replace("500 mg", "50 mg"), "plain_text", ""),
+    ("omission", "Start amoxicillin 500 mg three times daily for 7 days.", "plain_text", ""),
+    ("ambiguity", CHOSEN.replace("three times daily for 7 days", "for a while"), "plain_text", ""),
+    ("partial_correctness", "Start amoxicillin.", "plain_text", ""),
+    ("wrong_format", '{"plan": "amoxicillin 500 mg tid x7 days"}', "plain_text", ""),
+    ("wrong_format", "Amoxicillin 500 mg.", "json", ""),
+    ("factual_error", '{"drug": "amoxicillin", "dose_mg": 50}', "json", ""),
+    # and the replies that do not show it
+    ("factual_error", CHOSEN, "plain_text", "same_as_chosen"),
+    ("factual_error", "  " + CHOSEN.upper() + " ", "plain_text", "same_as_chosen"),
+    ("factual_error", "The patient has a broken wrist; apply a cast and review next week.", "plain_text",
+     "rewritten_not_edited"),
+    ("omission", CHOSEN + " Also rest.", "plain_text", "not_shorter"),
+    ("omission", "Give ibuprofen and paracetamol for fever, weekly.", "plain_text", "not_an_omission"),
+    ("partial_correctness", CHOSEN, "plain_text", "same_as_chosen"),
+    ("wrong_format", "Amoxicillin 500 mg three times a day.", "plain_text", "not_json"),
+    ("wrong_format", 'Sure: {"drug": "amoxicillin"}', "json", "still_json"),
+    ("omission", "dose missing", "json", "invalid_json"),
+    ("ambiguity", "", "plain_text", "empty"),
+])
+def test_a_teacher_rejected_answer_is_kept_only_when_it_shows_its_named_error(error, reply, fmt, why):
+    chosen = '{"drug": "amoxicillin", "dose_mg": 500}' if fmt == "json" else CHOSEN
+    text, reason = rejected.read(reply, chosen, error, fmt)
+    assert reason == why
+    if not why and fmt == "json" and error != "wrong_format":
+        assert isinstance(json.loads(text), dict)  # a JSON answer stays a JSON object
+
+
+def test_the_named_error_is_stable_spread_and_in_the_prompt():
+    answers = [f"Answer number {i}: give {i} mg." for i in range(60)]
+    picked = [rejected.error_type(a, 0) for a in answers]
+    assert picked == [rejected.error_type(a, 0) for a in answers]  # a rerun asks for the same errors
+    assert set(picked) == set(rejected.TEACHER_ERRORS)
+    text = rejected.prompt("Summarize.", "Note text.", "The answer.", "omission", "json")
+    assert rejected.TEACHER_ERRORS["omission"] in text and "The answer." in text and "JSON object" in text
 
 
 # ----------------------------------------------------------------------------- replies and scores
@@ -206,7 +248,19 @@ def test_stage_end_to_end(ray_session, tiny_config, prepared):
     assert set(flow["task_type"]) <= set(TASK_TYPES) and set(flow["input_data"]) <= set(DOCUMENT_TYPES)
     assert set(flow["output_format"]) <= set(OUTPUT_FORMATS) and set(flow["difficulty_level"]) <= set(range(1, 7))
     assert (flow["rejected_output"] != flow["output"]).all()
-    assert set(flow["error_type"]) <= set(errors.ERROR_TYPES)
+    # the teacher (an LLM here) wrote the rejected answers; a reply that did not show its named
+    # error gave way to the rules, labelled, with the check it failed
+    finished = _read(rd.root / "synthesize" / "finished")
+    kept = finished[finished["status"] == "kept"].set_index("row_id")
+    assert len(kept) == c["kept"] and set(kept["rejected_by"]) <= {"teacher", "rule_fallback"}
+    assert m["metrics"]["rejected_by"] == {k: int(v) for k, v in kept["rejected_by"].value_counts().items()}
+    for r in kept.itertuples():
+        if r.rejected_by == "teacher":
+            assert r.error_type in rejected.TEACHER_ERRORS and r.rejected_check == ""
+            assert rejected.read(r.rejected_output, r.output, r.error_type, r.output_format)[1] == ""
+        else:
+            assert r.error_type in errors.ERROR_TYPES and r.rejected_check
+    assert set(flow["error_type"]) <= set(errors.ERROR_TYPES) | set(rejected.TEACHER_ERRORS)
     for text in flow.loc[flow["output_format"] == "json", "output"]:
         assert isinstance(json.loads(text), dict)
 

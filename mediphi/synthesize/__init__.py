@@ -24,8 +24,11 @@ they are finished, so a crash while generating redoes only the unfinished blocks
                averaged over synthesize.judge_samples prompt framings (judge_spread: the largest
                range of a criterion's scores). quality < min_quality -> filtered; spread above
                max_judge_spread -> filtered; scores that are not finite -> quarantined.
-  4. rejected  one clinical error injected into each kept output (errors.py); the DPO pairs are
-               the top synthesize.dpo_top_fraction of the kept rows by judge quality.
+  4. rejected  each kept output rewritten with one error: by the teacher, told which named error to
+               make (rejected.py; synthesize.rejected_by: teacher, the default for an LLM teacher),
+               or by rule (errors.py; the grounded teacher, rejected_by: rule, and any teacher reply
+               that does not make its error as far as text can show, labelled rule_fallback); the
+               DPO pairs are the top synthesize.dpo_top_fraction of the kept rows by judge quality.
 With `synthesize.teacher.kind: grounded`, steps 1-2 are grounded.py instead (rows built from
 train-split ICD-10-CM and PubMed records and trainable package records, no LLM) and step 3 sets
 the scores by construction unless synthesize.judge_grounded asks the judge.
@@ -59,7 +62,7 @@ from mediphi.engines import SamplingParams, sampling_params
 from mediphi.engines.ray_data import generate_column
 from mediphi.models import base_model
 from mediphi.runs import RunDir, StageContext, StageDef, execute
-from mediphi.synthesize import grounded, prompts, schemas
+from mediphi.synthesize import grounded, prompts, rejected, schemas
 from mediphi.synthesize.dedup import drop_near_duplicates
 from mediphi.synthesize.errors import inject_error
 from mediphi.synthesize.taxonomy import DOCUMENT_TYPES, JUDGE_CRITERIA, SCORE_CHOICES, TASK_TYPES
@@ -71,6 +74,8 @@ SCORES = tuple(JUDGE_CRITERIA)  # quality, alignment, coherence, realism, diffic
 SPEC = ("row_id", "doc_id", "task_type", "input_data", "output_format", "difficulty_level")
 ROW = (*SPEC, "instruction", "input", "output", "status", "reason", "json_repaired")
 JUDGED = (*ROW, *SCORES, "judge_spread")
+# rejected_by: teacher | rule | rule_fallback; rejected_check: why the teacher's reply was not used
+FINISHED = (*JUDGED, "rejected_output", "error_type", "rejected_by", "rejected_check")
 MEDIFLOW = ("instruction", "input", "output", "task_type", "input_data", "output_format", "difficulty_level",
             *SCORES, "rejected_output", "error_type", "doc_id")
 # prompt: instruction and input as one user turn; align's chat_layout decides which it trains on
@@ -79,6 +84,7 @@ DPO_COLUMNS = ("prompt", "chosen", "rejected", "instruction", "input")
 FILTERED_COLUMNS = (*SPEC[1:], "instruction", "input", "output", *SCORES, "reason")
 _TYPES = {"row_id": pa.int64(), "difficulty_level": pa.int64(), "judge_spread": pa.float64(),
           "json_repaired": pa.bool_(), **{s: pa.float64() for s in SCORES}}
+REJECTED_PASS = "rejected"  # the teacher's rejected answers as they are written (resumable)
 
 
 def schema(columns: tuple[str, ...]) -> pa.Schema:
@@ -98,7 +104,8 @@ def _body(ctx: StageContext) -> dict[str, Any]:
     with ctx.timed("teacher"):
         generated = checkpoint(ctx, "generated", schema(ROW), lambda: (
             generate_grounded(ctx, cfg, seed) if is_grounded else generate(ctx, cfg, base, seed)))
-        shutil.rmtree(ctx.out / TEACHER_PASSES, ignore_errors=True)  # the generated checkpoint holds them all
+        for step in TEACHER_STEPS:  # the generated checkpoint holds them all
+            shutil.rmtree(ctx.out / TEACHER_PASSES / step.field, ignore_errors=True)
 
     def dedup_then_judge() -> ray.data.Dataset:
         # Inside the judged checkpoint: a resumed run that has the judged rows reads no item again.
@@ -110,9 +117,16 @@ def _body(ctx: StageContext) -> dict[str, Any]:
 
     with ctx.timed("judge"):
         judged = checkpoint(ctx, "judged", schema(JUDGED), dedup_then_judge)
-    with ctx.timed("write"):
+    by_teacher = cfg.rejected_by == "teacher" and not is_grounded
+    with ctx.timed("rejected"):
         rows = judged.map(finish, fn_kwargs={"min_quality": cfg.min_quality, "seed": seed,
-                                             "max_spread": cfg.max_judge_spread}).materialize()
+                                             "max_spread": cfg.max_judge_spread, "inject": not by_teacher})
+        if by_teacher:
+            rows = checkpoint(ctx, "finished", schema(FINISHED), lambda: teacher_rejected(
+                rows, cfg.teacher, base, seed, store=ctx.out / TEACHER_PASSES / REJECTED_PASS))
+        shutil.rmtree(ctx.out / TEACHER_PASSES, ignore_errors=True)  # the finished checkpoint holds them
+        rows = rows.materialize()
+    with ctx.timed("write"):
         outputs, dpo = write_outputs(ctx.out, rows, cfg)
         table = rows.drop_columns(["instruction", "input", "output", "rejected_output"]).to_pandas()
         # Ray hands Arrow-backed columns, where NaN is a value, not a missing one: dropna kept the
@@ -305,15 +319,17 @@ TEACHER_PASSES = "teacher_passes"  # each pass's rows as they are written: what 
 
 
 def teacher_pass(rows: ray.data.Dataset, step: TeacherStep, engine: EngineConfig, base: str,
-                 params: SamplingParams, store: Path | None = None) -> ray.data.Dataset:
+                 params: SamplingParams, store: Path | None = None,
+                 on_fail: str = "filter") -> ray.data.Dataset:
     """One teacher turn for every row still in the running; filtered rows pass through. With `store`,
     the rows are written there block by block as the teacher finishes them, and a rerun after a crash
-    sends only the rows missing there to the teacher (mediphi.datasets.resumable_map)."""
+    sends only the rows missing there to the teacher (mediphi.datasets.resumable_map). A reply the
+    step does not accept filters its row, or with on_fail "reason" only sets `reason`."""
     def write_turn(ds: ray.data.Dataset) -> ray.data.Dataset:
         todo = ds.filter(lambda r: r["status"] == KEPT)
         chats = todo.map(lambda r: {**r, "chat": json.dumps(prompts.user(step.prompt(r)))})
         replies = generate_column(chats, engine, base, "chat", "reply", params)
-        return replies.map(_apply_reply, fn_kwargs={"step": step}).union(ds.filter(lambda r: r["status"] != KEPT))
+        return replies.map(_apply_reply, fn_kwargs={"step": step, "on_fail": on_fail}).union(ds.filter(lambda r: r["status"] != KEPT))
 
     if rows.filter(lambda r: r["status"] == KEPT).count() == 0:
         return rows
@@ -322,13 +338,13 @@ def teacher_pass(rows: ray.data.Dataset, step: TeacherStep, engine: EngineConfig
     return resumable_map(rows, store, write_turn).materialize()
 
 
-def _apply_reply(row: dict[str, Any], step: TeacherStep) -> dict[str, Any]:
+def _apply_reply(row: dict[str, Any], step: TeacherStep, on_fail: str = "filter") -> dict[str, Any]:
     read = step.read(row["reply"], row)
     row = {k: v for k, v in row.items() if k not in ("chat", "reply")}
     row[step.field] = read.value
     row["json_repaired"] = bool(row.get("json_repaired")) or read.json_repaired
     if read.reason:
-        row.update(status=FILTERED, reason=read.reason)
+        row.update(reason=read.reason, **({"status": FILTERED} if on_fail == "filter" else {}))
     return row
 
 
@@ -390,20 +406,51 @@ def _one_row_per_example(group: pd.DataFrame) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------- 4. rejected answers
-def finish(row: dict[str, Any], min_quality: float, seed: int, max_spread: float = 4.0) -> dict[str, Any]:
-    """Final status of a judged row; a kept row gets its rejected answer with one injected error."""
-    row = {**row, "rejected_output": "", "error_type": ""}
+def finish(row: dict[str, Any], min_quality: float, seed: int, max_spread: float = 4.0,
+           inject: bool = True) -> dict[str, Any]:
+    """Final status of a judged row; with `inject`, a kept row gets its rejected answer by rule
+    (without, teacher_rejected writes it next)."""
+    row = {**row, "rejected_output": "", "error_type": "", "rejected_by": "", "rejected_check": ""}
     if row["status"] != KEPT:
         return row
     if row["quality"] < min_quality:
         return {**row, "status": FILTERED, "reason": "low_quality"}
     if row["judge_spread"] > max_spread:
         return {**row, "status": FILTERED, "reason": "judge_inconsistent"}
+    return by_rule(row, seed, "rule") if inject else row
+
+
+def by_rule(row: dict[str, Any], seed: int, label: str) -> dict[str, Any]:
+    """The rejected answer from the rule-based injector (errors.py); no rule applies: filtered."""
     injected = inject_error(row["output"], row["output_format"], seed)
     if injected is None:
         return {**row, "status": FILTERED, "reason": "no_injectable_error"}
     assert injected.text != row["output"], "a rejected answer must differ from the chosen one"
-    return {**row, "rejected_output": injected.text, "error_type": injected.error_type}
+    return {**row, "rejected_output": injected.text, "error_type": injected.error_type, "rejected_by": label}
+
+
+def teacher_rejected(rows: ray.data.Dataset, engine: EngineConfig, base: str, seed: int,
+                     store: Path | None = None) -> ray.data.Dataset:
+    """The teacher rewrites each kept answer with one named error (rejected.py); a reply that does not
+    show that error gives way to the rule-based injector (rule_fallback, its check recorded)."""
+    step = TeacherStep(
+        "rejected_output",
+        lambda r: rejected.prompt(r["instruction"], r["input"], r["output"], r["error_type"], r["output_format"]),
+        lambda reply, r: Reading(*rejected.read(reply, r["output"], r["error_type"], r["output_format"])))
+
+    def name_error(row: dict[str, Any]) -> dict[str, Any]:
+        return {**row, "error_type": rejected.error_type(row["output"], seed)} if row["status"] == KEPT else row
+
+    def settle(row: dict[str, Any]) -> dict[str, Any]:
+        if row["status"] != KEPT or row["rejected_by"]:
+            return row
+        if row["reason"]:  # the reply's check failed: not a filter here, a fallback
+            return by_rule({**row, "reason": "", "rejected_check": row["reason"]}, seed, "rule_fallback")
+        return {**row, "rejected_by": "teacher"}
+
+    written = teacher_pass(rows.map(name_error), step, engine, base,
+                           sampling_params(engine, seed=seed), store=store, on_fail="reason")
+    return written.map(settle)
 
 
 # ----------------------------------------------------------------------------- outputs
@@ -465,6 +512,10 @@ def summarize(table: pd.DataFrame, num_instructions: int) -> tuple[dict[str, int
         **{axis: {"in": tally(table, axis), "kept": tally(kept, axis)}
            for axis in ("task_type", "output_format", "difficulty_level")},
         "error_types": tally(kept, "error_type"),
+        # who wrote the rejected answers, and why the teacher's were not used where they were not
+        "rejected_by": tally(kept, "rejected_by") if "rejected_by" in kept else {},
+        "rejected_checks_failed": tally(kept[kept["rejected_check"].astype(str) != ""], "rejected_check")
+        if "rejected_check" in kept else {},
         # json answers that parsed only after schemas.repair_json: of all rows, of the kept ones
         "json_repaired": {"in": _count_true(table, "json_repaired"), "kept": _count_true(kept, "json_repaired")},
     }
@@ -534,9 +585,19 @@ def write_data_card(path: Path, table: pd.DataFrame, metrics: dict[str, Any]) ->
     if dpo:
         lines += ["", f"DPO pairs: {dpo['pairs']} of {dpo['of_kept']} kept rows (the top {dpo['top_fraction']:g} "
                       f"by judge quality, quality >= {dpo['min_quality']:g}; quality in the set: "
-                      f"{dpo['quality_range']}). Rejected answers: one error injected by rule (errors.py)."]
+                      f"{dpo['quality_range']}). Rejected answers: {_rejected_line(metrics)}."]
     path.write_text("\n".join(lines) + "\n")
     return str(path)
+
+
+def _rejected_line(metrics: dict[str, Any]) -> str:
+    by = metrics.get("rejected_by") or {}
+    parts = {"teacher": "written by the teacher told to make one named error (rejected.py)",
+             "rule": "one error injected by rule (errors.py)",
+             "rule_fallback": "by rule where the teacher's reply did not show its error"}
+    line = "; ".join(f"{n} {parts.get(k, k)}" for k, n in by.items()) or "one error injected by rule (errors.py)"
+    failed = metrics.get("rejected_checks_failed") or {}
+    return line + (f" (checks failed: {failed})" if failed else "")
 
 
 def plot_scores(table: pd.DataFrame, min_quality: float, path: Path) -> str:
