@@ -72,16 +72,15 @@ def read(reply: str, chosen: str, error: str, output_format: str) -> tuple[str, 
     if why := prompts.degenerate(text, min_chars=2):
         return text, why
     is_json = output_format == "json"
-    obj = prompts.parse_json_object(text) or (schemas.repair_json(text) if not is_json or error != "wrong_format"
-                                              else None)
-    if error == "wrong_format":
-        if is_json:
-            return (text, "") if prompts.parse_json_object(text) is None else (text, "still_json")
-        return (json.dumps(obj, ensure_ascii=False), "") if obj is not None else (text, "not_json")
-    if is_json:
+    if error == "wrong_format" and is_json:
+        return (text, "") if prompts.parse_json_object(text) is None else (text, "still_json")
+    if error == "wrong_format" or is_json:  # the reply must hold a JSON object (near-valid is repaired)
+        obj = prompts.parse_json_object(text) or schemas.repair_json(text)
         if obj is None:
-            return text, "invalid_json"
+            return text, "not_json" if error == "wrong_format" else "invalid_json"
         text = json.dumps(obj, ensure_ascii=False)
+        if error == "wrong_format":
+            return text, ""
     if " ".join(text.split()).lower() == " ".join(chosen.split()).lower():
         return text, "same_as_chosen"
     mine, theirs = _words(text), _words(chosen)
