@@ -458,3 +458,95 @@ def test_general_forms_of_the_blind_round_are_caught(rules, text, values):
     "FINANCIAL COUNSELING NOTE", "NOTIFIABLE DISEASE REPORT - County Department of Public Health"])
 def test_clean_text_survives_the_forms_of_the_blind_round(rules, text):
     assert rules.scrub(text)[0] == text
+
+
+# General forms added in the round that used blind2.py as a development set; none of these texts is
+# taken from it. Each (text, value, kind): a span of that kind covers the value.
+BLIND2_ROUND_FORMS = [
+    # record numbers in parentheses after a name ("Surname, Given (number)", "Given Surname (ID, DOB ...)")
+    ("9/14   Lindqvist, Oskar (5520931)     renal dosing", "5520931", "mrn"),
+    ("9/14   Lindqvist, Oskar (5520931)     renal dosing", "Lindqvist, Oskar", "name"),
+    ("Admitting Tobiah Wexley (QR-7730215, DOB 2/2/1960) for observation.", "QR-7730215", "mrn"),
+    ("Admitting Tobiah Wexley (QR-7730215, DOB 2/2/1960) for observation.", "Tobiah Wexley", "name"),
+    # an age in parentheses after a name or a relation; after "died at"; "was ninety-..."; a line break
+    # before "years old"; a parenthesized unit after the age label; a number set off after a name
+    ("Patient: Odalys Brightwater (97)     Referred by her PCP", "97", "age"),
+    ("my dad (93) is confused tonight", "93", "age"),
+    ("Paternal uncle died at 92, cause unknown.", "92", "age"),
+    ("Her aunt passed last spring; she was ninety-six.", "ninety-six", "age"),
+    ("My father, who is 91\nyears old, lives with us.", "91", "age"),
+    ("Age (yrs): 98", "98", "age"),
+    ("Household: grandmother Imelda Vance, 94. Works nights.", "94", "age"),
+    # phones: E.164 without separators, a callback cue, an extension after a comma, X for extension
+    ("2024-05-01 10:00:00, +13125550177, REMINDER", "+13125550177", "phone"),
+    ("left vm, cb 6175550199. -rn", "6175550199", "phone"),
+    ("reach him at (312) 555-0144, extension 2210 after 5", "(312) 555-0144, extension 2210", "phone"),
+    ("Work: (415)555-0109X33", "(415)555-0109X33", "phone"),
+    # ids: IMEI of a modem, a letter prefix and seven digits, a strong label with the value in parentheses
+    ("Modem IMEI 490154203237518 uploading nightly.", "490154203237518", "id"),
+    ("Account flagged: ZT-55120943 (duplicate).", "ZT-55120943", "id"),
+    ("Awaiting prior auth (QA-23-1108-4471).", "QA-23-1108-4471", "id"),
+    ("Pump GX4400-5512098 alarming.", "GX4400-5512098", "id"),
+    # dates: a fill or a dose before a month/day, a test and its month/day before a colon, a leader
+    ("- lisinopril 10 mg daily, last fill 4/18", "4/18", "date"),
+    ("Tdap given 6/21 in clinic.", "6/21", "date"),
+    ("BMP 11/30: K 5.1, Cr 1.4", "11/30", "date"),
+    ("Birth date ......... 19420817", "19420817", "date"),
+    # HL7 shown field per line by a viewer
+    ("PID-5   Patient name ........ OKONKWO^ADAEZE^N", "OKONKWO", "name"),
+    ("PID-11  Address ............. 9 HILL RD^^LANAI CITY^HI^96763^USA", "LANAI CITY", "location"),
+    ("PV1-7   Attending doctor .... 1093847561^PRATT^LEONORA^^^^MD", "LEONORA", "name"),
+    # names: particles in a row, an apostrophe before lowercase letters, more labels, hyphenated given names,
+    # lower-case names after a title or a relation, a sign-off's initials, a census's "SURNAME, I"
+    ("Patient name: Ortiz de la Vega, Mateo Luis", "Ortiz de la Vega", "name"),
+    ("Employee: Ta'alolo, Sefa     DOB: 1/1/1980", "Ta'alolo, Sefa", "name"),
+    ("Claimant: Arbuckle Ferreira, Lidia     SSN: 123-45-6789", "Arbuckle Ferreira, Lidia", "name"),
+    ("Handled by Mary-Claire Dunphy, billing office.", "Mary-Claire Dunphy", "name"),
+    ("spoke w/ dr halvorsen re: refill", "halvorsen", "name"),
+    ("dtr susan will pick up the rx", "susan", "name"),
+    ("no answer, left msg. -bq\n", "bq", "name"),
+    ("712B  QUARSHIE, L      MC  CHF", "QUARSHIE, L", "name"),
+    # places: travel from a town, died or born in a town, a town before its ZIP, "our ... office"
+    ("Her son is flying in from Kumasi on Sunday.", "Kumasi", "location"),
+    ("Grandfather died in Smyrna at 80.", "Smyrna", "location"),
+    ("I'm staying at 12 Oak Ct, in Pine Bluff, 71601.", "Pine Bluff", "location"),
+    ("Your visit is at our Ukiah office.", "Ukiah", "location"),
+    # facilities: transplant institute, behavioral unit, a direction after the keyword, "del" in the name
+    ("Listed at Lakeshore Transplant Institute since 2022.", "Lakeshore Transplant Institute", "facility"),
+    ("Brought to High Desert Behavioral Unit by deputies.", "High Desert Behavioral Unit", "facility"),
+    ("Hospitalist service, Summit Hospital West", "Summit Hospital West", "facility"),
+    ("Your clinic: Rio del Norte Family Medicine, 505 555 0100.", "Rio del Norte Family Medicine", "facility"),
+]
+
+
+@pytest.mark.parametrize("text,value,kind", BLIND2_ROUND_FORMS)
+def test_general_forms_of_the_blind2_round_are_caught(rules, text, value, kind):
+    start = text.index(value)
+    end = start + len(value)
+    spans = [s for s in rules.find(text) if s.kind == kind]
+    covered = {i for s in spans for i in range(s.start, s.end)}
+    assert all(i in covered for i in range(start, end) if text[i].isalnum()), (value, kind, rules.find(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Snellen VA cc 20/40 OD; near vision tested with Lea symbols.",
+    "Follow up on Thu with labs; wound check Fri.",
+    "SAFETY EVENT REPORT - fall without injury. Event reviewed with the charge nurse.",
+    "reduce dose 1/2 tab if dizzy",
+    "Platelets 95, HR 92, temp 37.1.",
+])
+def test_clean_text_survives_the_forms_of_the_blind2_round(rules, text):
+    assert rules.find(text) == [], rules.find(text)
+
+
+def test_record_numbers_of_the_blind2_round(rules):
+    text = "412B  ODUYA, PERPETUA      07-418-225   MC\nSearched, then opened Maria Chen\n(K5510294) by mistake."
+    kinds = {text[s.start:s.end]: s.kind for s in rules.find(text)}
+    assert kinds.get("07-418-225") == "mrn" and kinds.get("K5510294") == "mrn", kinds
+    assert [s.kind for s in rules.find("Sister died at 93.") if s.kind == "age"], rules.find("Sister died at 93.")
+
+
+def test_a_weak_facility_after_a_doctors_name(rules):
+    text = "Follow-up: Dr. Ines Marlow, Cedar Hollow Pediatrics, in two weeks."
+    assert any(s.kind == "facility" and text[s.start:s.end] == "Cedar Hollow Pediatrics" for s in rules.find(text)), \
+        rules.find(text)

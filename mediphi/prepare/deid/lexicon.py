@@ -123,6 +123,8 @@ NOT_NAME = _words("""
     Type Stage Grade Class Level Score Scale Total Daily Weekly Monthly Yearly Morning Evening Night
     January February March April May June July August September October November December
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec
+    Mon Tue Tues Wed Thu Thur Thurs Fri Sat Sun Event Events Log Messaging Message Messages Safety Triage
+    Assigned Yeah Okay Hello Hi
     Christmas Thanksgiving Easter Holiday Covid COVID Coronavirus Influenza Flu
     Yes No None Unknown Other Unremarkable Noted Normal Denies Appears Well Alert Oriented
     County Parish Borough Township City Town Village State Country Zip Code
@@ -194,7 +196,9 @@ FACILITY_KEYWORDS = ("Hospitals", "Hospital", "Medical Center", "Medical Centre"
                      "Behavioral Healthcare", "Behavioral Health Center", "Sleep Center", "Sleep Disorders Center",
                      "Medical Clinic", "VA", "VAMC", "VA Medical Center", "VA Hospital", "VA Health Care System",
                      "VA Healthcare System", "Veterans Affairs Medical Center", "Veterans Home", "Surgery Centre",
-                     "Ambulatory Surgery Center", "Endoscopy Center", "Dialysis Unit", "Dialysis Clinic", "Primary Care")
+                     "Ambulatory Surgery Center", "Endoscopy Center", "Dialysis Unit", "Dialysis Clinic", "Primary Care",
+                     "Transplant Institute", "Transplant Center", "Behavioral Unit", "Psychiatric Unit",
+                     "Neurodiagnostics", "Neurodiagnostic Center", "Sleep Lab", "Infusion Center")
 # Health systems known by a name without any of those words.
 KNOWN_FACILITIES = ("Kaiser Permanente", "Johns Hopkins", "Mass General", "Intermountain Healthcare", "Geisinger",
                     "Sutter Health", "Ochsner", "Cedars-Sinai", "Northwell Health", "NYU Langone", "Mass Eye and Ear",
@@ -243,7 +247,7 @@ SERVICE_WORDS = NOT_NAME | _words("""
     Developmental Behavioral Autism ADHD Eating Disorder Disorders Anxiety Depression Mood Trauma Burn
 """)
 # Capitalized words after which a word is an eponym, not a person: "Parkinson disease", "Murphy sign".
-EPONYM_NOUNS = ("disease", "Disease", "syndrome", "Syndrome", "sign", "signs", "Sign", "palsy", "lymphoma",
+EPONYM_NOUNS = ("symbols", "chart", "screw", "disease", "Disease", "syndrome", "Syndrome", "sign", "signs", "Sign", "palsy", "lymphoma",
                 "sarcoma", "phenomenon", "test", "procedure", "operation", "reflex", "triad", "criteria",
                 "classification", "scale", "Scale", "score", "esophagus", "thyroiditis", "dementia", "ulcer",
                 "fracture", "maneuver", "manoeuvre", "murmur", "node", "nodes", "point", "pupil", "tumor", "tumour",
@@ -267,7 +271,7 @@ EPONYM_PHRASES = ("Austin Flint", "Marcus Gunn", "Graham Steell", "Bence Jones",
                   "Jarisch-Herxheimer", "Budd-Chiari", "Lesch-Nyhan", "Prader-Willi", "Sister Mary Joseph",
                   "Hodgkin", "Non-Hodgkin", "Cheyne-Stokes", "Wernicke-Korsakoff", "Legg-Calve-Perthes",
                   "Osgood-Schlatter", "Tommy John", "Fitz-Hugh-Curtis", "Klippel-Trenaunay", "Sturge-Weber",
-                  "Von Willebrand", "von Willebrand", "Whipple", "Apgar", "Gram", "Monte Carlo",
+                  "Von Willebrand", "von Willebrand", "Whipple", "Apgar", "Gram", "Monte Carlo", "Snellen",
                   "St. John's wort", "St John's wort", "Saint John's wort", "St. John’s wort")
 # Lowercase tails of hyphenated words that make a clinical word, not a name ("Follow-up", "Long-term";
 # "Hyun-woo" and "Jean-marie" stay names).
@@ -293,7 +297,8 @@ WEAK_FACILITY_KEYWORDS = ("Imaging", "Radiology", "Pharmacy", "Health", "Healthc
                           "Rheumatology", "Podiatry", "Optometry", "Audiology", "Chiropractic", "Hearing",
                           "Foot & Ankle", "Spine", "Sports Medicine", "Pain Management", "Fertility", "Obstetrics",
                           "OB/GYN", "OB-GYN", "Gynecology", "Women's Care", "Family Care", "Kids", "Hospice Care",
-                          "Home Health Care", "Residence", "Residences", "Lodge")
+                          "Home Health Care", "Residence", "Residences", "Lodge", "Peds",
+                          "Neurodiagnostics")
 # Specialties joined to a facility keyword by "and" or "&": "Blue Hill Orthopaedics & Spine".
 FACILITY_SPECIALTY_WORDS = ("Spine", "Sports Medicine", "Sports", "Vascular", "Wellness", "Rehabilitation", "Rehab",
                             "Surgery", "Imaging", "Pain", "Sleep", "Hand", "Joint", "Ankle", "Aesthetics", "Laser",
@@ -302,12 +307,14 @@ FACILITY_SPECIALTY_WORDS = ("Spine", "Sports Medicine", "Sports", "Vascular", "W
                             "Oncology", "Hematology", "Neurology", "Cardiology", "Dermatology", "Urology", "Radiology",
                             "Podiatry", "Audiology", "Hearing", "Vision", "Eye", "Dental", "Orthodontics",
                             "Internal Medicine", "Family Medicine", "Primary Care", "Urgent Care", "Senior Care",
-                            "Memory Care", "Home Care", "Hospice", "Palliative Care")
+                            "Memory Care", "Home Care", "Hospice", "Palliative Care", "Epilepsy", "Sleep Medicine",
+                            "Neurosurgery", "Wellness")
 # What may follow a facility keyword and still be its name: "Riverbend Imaging Center", "... Group, LLC".
 FACILITY_TAIL_WORDS = ("Center", "Centre", "Institute", "Hospital", "Clinic", "Group", "Associates", "Partners",
                        "Services", "Network", "System", "Systems", "Campus", "Pavilion", "Annex", "LLC", "Inc", "PC",
                        "PLLC", "LLP", "Home", "Facility", "Practice", "Specialists", "Consultants", "Clinics",
-                       "Hospitals", "Nursing", "Rehabilitation", "Rehab", "Healthcare", "Medical Center", "CBOC")
+                       "Hospitals", "Nursing", "Rehabilitation", "Rehab", "Healthcare", "Medical Center", "CBOC",
+                       "North", "South", "East", "West")
 # Retail pharmacies known by their name alone (not CVS alone: a cardiovascular system; nor Target, Giant).
 KNOWN_PHARMACIES = ("Walgreens", "Rite Aid", "RiteAid", "Walmart Pharmacy", "Wal-Mart Pharmacy", "Duane Reade",
                     "Costco Pharmacy", "Kroger Pharmacy", "Safeway Pharmacy", "Publix Pharmacy", "Wegmans Pharmacy",

@@ -137,13 +137,14 @@ YEAR4 = r"(?:1[89]\d\d|20\d\d)"
 # Letters of names written in Latin script, accents included (Wiśniewski, Núñez, Øster, Łukasz).
 _UP = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĪĮİĶĹĽŁŃŇŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽ"
 _LO = "a-zß-öø-ÿāăąćčďđēėęěğīįıķĺľłńňőœŕřśşšţťūůűųźżž"
-_W = (rf"[{_UP}](?:[{_LO}]{{0,20}}['’][{_UP}])?[{_LO}]+(?:[{_UP}][{_LO}]+)?"
+_W = (rf"[{_UP}](?:[{_LO}]{{0,20}}['’][{_UP}]|[{_LO}]{{1,20}}['’](?=[{_LO}]{{2}}))?[{_LO}]+(?:[{_UP}][{_LO}]+)?"
       rf"(?:-[{_UP}][{_LO}]+(?:[{_UP}][{_LO}]+)?|-[{_LO}]{{2,12}})?")
 # Places and eponyms take no lowercase tail ("Rh-positive" is no town).
 _WP = rf"[{_UP}](?:[{_LO}]{{0,20}}['’][{_UP}])?[{_LO}]+(?:[{_UP}][{_LO}]+)?(?:-[{_UP}][{_LO}]+(?:[{_UP}][{_LO}]+)?)?"
 _U = rf"[{_UP}](?:['’][{_UP}])?[{_UP}]+(?:-[{_UP}]{{2,}})?"
 _INITIAL = r"[A-Z]\.?(?![\w'’])"
-_PARTICLE = r"(?:de|del|della|da|di|du|van|von|der|den|la|le|dos|das|bin|ibn|al|el|ter|ten|y)(?=[ \t]+[A-Z])"
+_PARTICLE = (r"(?:de|del|della|da|di|du|van|von|der|den|la|le|dos|das|bin|ibn|al|el|ter|ten|y)"
+             r"(?=[ \t]+(?:[A-Z]|(?:la|las|los|le|der|den|del)[ \t]+[A-Z]))")
 _NAME_TOKEN = rf"(?:{_W}(?!\w)|{_U}(?!\w)|{_INITIAL}|{_PARTICLE})"
 _TOKEN_RE = re.compile(rf"{_W}|{_U}|[A-Z]\.?|{_PARTICLE}|,")
 # A run of up to five name-shaped words; a comma may follow the first ("Smith, John").
@@ -201,7 +202,9 @@ _DATE_CONTEXT = ("on", "since", "from", "until", "till", "through", "thru", "by"
                  "as of", "LMP", "EDD", "EDC", "DOD", "DOI", "visited", "updated", "placed", "removed", "inserted",
                  "changed", "stopped", "held", "done", "completed", "checked", "rechecked", "repeated", "ordered",
                  "faxed", "mailed", "notified", "contacted", "discussed", "reviewed", "dictated", "discontinued",
-                 "d/c'd", "dc'd", "canceled", "cancelled", "rescheduled", "postponed", "expected", "planned")
+                 "d/c'd", "dc'd", "canceled", "cancelled", "rescheduled", "postponed", "expected", "planned",
+                 "fill", "fills", "filled", "refill", "refilled", "dispensed", "given", "administered",
+                 "last dose")
 _RECHECK = ("recheck", "re-check", "repeat", "redraw", "re-draw", "draw", "check", "next", "due", "f/u", "follow-up",
             "follow up", "labs", "scheduled")
 # Scales and scores written as a fraction ("MRC 4/5", "MoCA 11/30"): no date after them.
@@ -234,7 +237,7 @@ DATE_RULES = (
     _rule("date", r"(?<![\w/.-])(?:0?[1-9]|1[0-2])/" + YEAR4 + r"(?![\w/])"),
     # on 3/4, since 12/25 (a month/day alone is a fraction or a score unless a word says date)
     _rule("date", _ci(_DATE_CONTEXT) + r"(?:[ \t]{1,2}|[ \t]?\n[ \t]{0,2})(?P<d>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))"
-          r"(?![\d/])(?![ \t]*(?:tab|cap|dose|mg|pill|strength|NS\b|of\b))", group="d", word_start=True),
+          r"(?![\d/])(?![ \t]*(?:tab|cap|dose|mg|pill|strength|amp|vial|NS\b|of\b))", group="d", word_start=True),
     # "recheck INR 12/6", "repeat CBC 3/14": a test named between the word and the month/day
     _rule("date", _ci(_RECHECK) + r"[ \t]{1,2}[A-Z][A-Za-z0-9]{1,5}[ \t]{1,2}"
           r"(?P<d>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?![\d/]|[ \t]*[a-z])", group="d", word_start=True),
@@ -245,6 +248,9 @@ DATE_RULES = (
     # "(SLP 11/28)", "(CXR 3/4)": a service or test and its month/day in parentheses (not a score: "(MRC 4/5)")
     _rule("date", r"\((?!" + _alt(_SCORE_WORDS) + r"[ \t])[A-Z][A-Za-z]{1,5}[ \t]{1,2}(?P<d>(?:0?[1-9]|1[0-2])/"
           r"(?:1[3-9]|2\d|3[01]))\)", group="d"),
+    # "UDS 12/11: negative", "CXR 3/4: clear": a test named before a month/day that opens its result
+    _rule("date", r"(?<![\w/-])(?!" + _alt(_SCORE_WORDS) + r"[ \t])[A-Z][A-Za-z0-9]{1,5}[ \t]{1,2}"
+          r"(?P<d>(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01]))(?=:[ \t])", group="d"),
     # "on the 24th", "since the 3rd,": a day of the month alone (not "on the 2nd floor")
     _rule("date", _ci(("on", "since", "until", "till", "starting", "effective", "due", "as of")) +
           r"[ \t]+the[ \t]+(?P<d>(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th))"
@@ -256,13 +262,13 @@ DATE_RULES = (
     # DOB: 19520304
     _rule("date", _ci(("DOB", "D.O.B.", "date of birth", "birth date", "birthdate", "date", "DOS", "collected",
                        "admitted", "discharged", "dated")) +
-          r"[ \t]*[:#]?[ \t]*(?P<d>(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(?!\d)", group="d",
+          r"[ \t]*(?:[:#]|\.{2,}:?)?[ \t]*(?P<d>(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(?!\d)", group="d",
           word_start=True),
 )
 
 _AGE_NUM = r"(?:9\d|1[0-2]\d)"
 _ONES = r"(?:one|two|three|four|five|six|seven|eight|nine)"
-_YEARS_OLD = (r"(?=[ \t-]{0,2}(?:(?:years?|yrs?|y)[ \t-]{0,2}(?:old|o\.?(?![a-z]))|(?:years?|yrs?)[ \t]+of[ \t]+age"
+_YEARS_OLD = (r"(?=(?:[ \t-]{0,2}|[ \t]?\n[ \t]{0,2})(?:(?:years?|yrs?|y)[ \t-]{0,2}(?:old|o\.?(?![a-z]))|(?:years?|yrs?)[ \t]+of[ \t]+age"
               r"|yo(?![a-z])|y/o|y\.o\.|(?:years?|yrs?)(?![a-z])))")
 _AGE_UNIT = r"(?:[yY](?:[rR][sS]?|[oO]|/[oO])?(?![A-Za-z]))?"  # 96Y, 96yo, 96yrs, 96y/o: one token
 AGE_RULES = (
@@ -274,7 +280,8 @@ AGE_RULES = (
     _rule("age", r"(?<![\w'’-])(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t]+[A-Z][\w'’-]{1,30}(?:[ \t][A-Z][\w'’-]{1,30})?"
           r"(?:[ \t]*\(|,[ \t]*)(?P<a>" + _AGE_NUM + r")(?:\)|(?=,))", group="a"),
     _rule("age", r"(?<![\w.])" + _AGE_NUM + _YEARS_OLD + _AGE_UNIT, flags=re.I),
-    _rule("age", _ci(("age", "aged", "ages", "age/sex", "age/gender", "age / sex")) + r"[ \t]*[:=]?[ \t]*(?P<n>" +
+    _rule("age", _ci(("age", "aged", "ages", "age/sex", "age/gender", "age / sex")) +
+          r"(?:[ \t]*\((?i:years?|yrs?|y)\))?[ \t]*[:=]?[ \t]*(?P<n>" +
           _AGE_NUM + _AGE_UNIT + r")(?![\d.])", group="n", word_start=True),
     _rule("age", r"(?<![\w.])" + _AGE_NUM + r"(?:st|nd|rd|th)(?=[ \t]+(?i:birthday))"),
     _rule("age", _ci(("ninety", "one hundred", "one-hundred")) + r"(?i:(?<=ninety)(?:[- ]" + _ONES +
@@ -284,6 +291,23 @@ AGE_RULES = (
     _rule("age", r"(?<=[A-Za-zÀ-ÿ.)]),[ \t]{1,2}(?P<n>" + _ci(("ninety", "one hundred", "one-hundred")) +
           r"(?i:(?<=ninety)(?:[- ]" + _ONES + r")?|(?<=hundred)(?:[- ]and)?(?:[- ](?:" + _ONES +
           r"|ten|eleven|twelve))?))(?=[ \t]*(?:[,;)\n]|\.(?!\d)|$))", group="n"),
+    # "died at 94", "passed away at age 91", "she was ninety-two": an age after a death or "was/is"
+    _rule("age", _ci(("died", "passed", "passed away", "death", "deceased", "expired")) +
+          r"(?:[ \t]+(?:in|at)[ \t]+[A-Z][\w'’-]{1,30}(?:[ \t][A-Z][\w'’-]{1,30})?)?[ \t]+(?:at|aged)[ \t]+"
+          r"(?:(?:the[ \t]+)?age[ \t]+(?:of[ \t]+)?)?(?P<n>" + _AGE_NUM + r")(?![\w:/%-]|\.\d)", group="n",
+          word_start=True),
+    _rule("age", _ci(("was", "is", "turned", "turns", "turning", "aged", "at")) + r"[ \t]+(?P<n>" +
+          _ci(("ninety", "one hundred", "one-hundred")) + r"(?i:(?<=ninety)(?:[- ]" + _ONES +
+          r")?|(?<=hundred)(?:[- ]and)?(?:[- ](?:" + _ONES + r"|ten|eleven|twelve))?))(?![\w-])"
+          r"(?![ \t]+(?i:percent|per|minutes?|mins?|seconds?|days?|weeks?|months?|pounds?|lbs?|mg|ml|beats|times|degrees))",
+          group="n", word_start=True),
+    # "mom (95)", "his mother, 93,": an age in parentheses or between commas after a relation
+    _rule("age", _ci(lx.RELATION_WORDS + ("mom", "dad", "mum", "mama", "papa", "grandmother", "grandfather")) +
+          r"(?:[ \t]*\(|,[ \t]{1,2})(?P<n>" + _AGE_NUM + r")(?:\)|(?=[,;.][ \t\n]|[,;.]$))", group="n", word_start=True),
+    # "Canab Jama, 91." / "Tova Lefkowitz, 93, lives": a number of 90 or more set off after a name
+    _rule("age", r"(?<=[a-z]),[ \t](?P<n>" + _AGE_NUM + r")(?=[ \t]*(?:[,;)\n]|\.(?!\d)|$))",
+          group="n", check=lambda m, text: m.end("n") if re.search(
+              r"(?<![\w'’-])[A-Z][a-z'’-]+[ \t]+[A-Z][a-z'’-]{2,}$", text[max(0, m.start() - 60):m.start()]) else None),
     _rule("age", _ci(("in his", "in her", "in their")) + r"[ \t]+(?i:early[ \t]+|mid[ \t-]+|late[ \t]+)?"
           r"(?P<n>(?:9|1[0-2])0'?s|nineties)\b", group="n", word_start=True),
 )
@@ -349,7 +373,9 @@ CONTACT_RULES = (
           group="s", word_start=True),
     # North American numbers: (617) 555-0123, 617.555.0123, +1 617 555 0123, 617/555-0123 x12
     _rule("phone", r"(?<![\w+/.-])(?:\+?1[ \t.-]?)?(?:\(\d{3}\)[ \t]?|\d{3}(?:[ \t.-]|/))\d{3}[ \t.-]\d{4}"
-          r"(?:[ \t]*(?:x|ext\.?|extension)[ \t]*\d{1,6})?(?![\w-]|\.\d|/\d)"),
+          r"(?:,?[ \t]*(?:x|X|ext\.?|Ext\.?|EXT\.?|extension)[ \t]*\d{1,6})?(?![\w-]|\.\d|/\d)"),
+    # E.164 without separators: +16175550123
+    _rule("phone", r"(?<![\w+])\+1[2-9]\d{2}[2-9]\d{6}(?![\w-]|\.\d)"),
     _rule("phone", r"(?<![\w+/.-])[2-9]\d{2}[-.]\d{4}(?![\w-]|[.,]\d|[ \t]*(?:%|/|x\b|"
           r"(?i:mg|mcg|ml|cc|units?|iu|g\b|kg|mmol|meq|ng|pg|cells|copies|times)))", check=_seven_digit_phone),
     # a pager or extension of four or five digits: "Pager 4821", "ext. 40112"
@@ -357,7 +383,8 @@ CONTACT_RULES = (
           r"[ \t]*(?P<p>\d{4,5})(?![\d/-]|[.,]\d|[ \t]*(?i:mg|mcg|ml|units?)\b)", group="p", word_start=True),
     _rule("phone", r"(?<![\w+])\+[2-9]\d{0,2}(?:[ \t.-]\(?\d{1,5}\)?){2,5}(?![\w-]|\.\d)"),
     _rule("phone", _ci(("phone", "tel", "telephone", "fax", "facsimile", "cell", "cellphone", "mobile", "pager",
-                        "beeper", "ph", "call", "contact", "home", "work", "ext", "extension", "voicemail", "vm")) +
+                        "beeper", "ph", "call", "contact", "home", "work", "ext", "extension", "voicemail", "vm",
+                        "cb", "call back", "callback", "call-back", "cb#", "cbn")) +
           r"(?![\w])\.?[ \t]*(?i:#|no\.?|number|num)?[ \t]*[:#]?[ \t]*(?P<p>\+?\(?\d[\d \t().-]{3,18}\d)(?![\d/])",
           group="p", word_start=True),
 )
@@ -406,7 +433,7 @@ _ID_STRONG = ("account", "acct", "member", "membership", "subscriber", "policy",
               "insurance", "ins", "certificate", "cert", "badge", "employee", "authorization", "auth",
               "prior auth", "referral", "invoice", "guarantor", "empi", "inmate", "booking", "military", "dod",
               "edipi", "alien", "green card", "visa", "mychart", "MyChart", "tag", "session", "ICN", "DFN", "UNOS",
-              "requisition", "incident", "transmitter")
+              "requisition", "incident", "transmitter", "IMEI", "imei", "MEID", "ICCID", "kit")
 _ID_WEAK = ("visit", "episode", "admission", "case", "order", "requisition", "lab", "device", "implant", "lot",
             "group", "plan", "health plan", "tracking", "reference", "ref", "confirmation", "ticket", "voucher",
             "student", "record", "document", "report", "exam", "tax", "id", "portal", "user", "login",
@@ -414,11 +441,14 @@ _ID_WEAK = ("visit", "episode", "admission", "case", "order", "requisition", "la
             "monitor", "sensor", "pump", "machine", "client", "subject", "run", "donor", "recipient", "transplant")
 RECORD_RULES = (
     _rule("mrn", "(?:" + _MRN_LABEL + ")" + _SEP + _VALUE, group="v", check=_value_check(2), word_start=True),
+    # a record number grouped 2-3-3 ("07-418-225"), the shape no phone, SSN or date takes
+    _rule("mrn", r"(?<![\w/.:-])\d{2}-\d{3}-\d{3}(?![\w-]|[.:]\d)"),
     # "MRN at MGH 6681204", "MRN at Lahey: 0042"
     _rule("mrn", _ci(("MRN", "MR#", "Medical Record Number", "Med Rec #", "chart number")) +
           r"[ \t]+(?:at|from|@|with)[ \t]+(?:the[ \t]+)?[A-Z][\w'’&.-]{1,30}(?:[ \t][A-Z][\w'’&.-]{1,30}){0,3}"
           + _SEP + _VALUE, group="v", check=_value_check(4), word_start=True),
-    _rule("id", _ci(_ID_STRONG) + r"(?![\w])" + _SEP + _VALUE, group="v", check=_value_check(2), word_start=True),
+    _rule("id", _ci(_ID_STRONG) + r"(?![\w])" + _SEP + r"\(?" + _VALUE, group="v", check=_value_check(2),
+          word_start=True),
     _rule("id", _ci(_ID_WEAK) + r"[ \t]*(?i:id|identifier|number|num|no\.|#|code)[ \t]*(?:is[ \t]+)?[:#=]?[ \t]*" +
           _VALUE, group="v", check=_value_check(2), word_start=True),
     # "plate CT 7HK-R42", "license plate NY KMB 4420": a state's code may come first
@@ -444,6 +474,9 @@ RECORD_RULES = (
     # a structured record number, labelled or not: a letter prefix and three or more parts, six digits or
     # more in all ("WSP-23-118842", "FA-24-01972", "NP24-S-06117"); drug codes have two parts (BMS-936558)
     _rule("id", r"(?<![\w/.-])[A-Z]{1,4}\d{0,4}(?:-[A-Z0-9]{1,10}){1,3}-\d{2,10}(?![\w-]|\.\d)", check=_code_number),
+    # a letter prefix (digits may follow it), a hyphen and seven to twelve digits: "QX-4482190", "LB7700-5531902"
+    _rule("id", r"(?<![\w/.-])(?!" + _alt(_ACCESSION_PREFIXES) + r"-)[A-Z]{1,4}\d{0,5}-\d{7,12}(?![\w-]|\.\d)",
+          check=lambda m, text: None if _RESEARCH_BEFORE.search(text, max(0, m.start() - 60), m.start()) else m.end()),
     # letters and seven digits or more in one token: "D08441937", "91827364A", "YPB882145930" (not a
     # registry or database accession: NCT01234567, PMC1234567, SRR1234567)
     _rule("id", r"(?<![\w/.-])(?!" + _alt(_ACCESSION_PREFIXES) + r"\d)(?!(?:[ACGT]\d+[ACGT]|[A-Z]\d+[A-Z]{1,3})(?![\w-]))"
@@ -575,6 +608,24 @@ PLACE_RULES = (
                            "flies", "flew", "pick", "picks", "picked", "take", "taking", "took")) +
           r"[ \t]+(?:him|her|them|me|us|the[ \t]+patient)(?:[ \t]+(?:up|down|back|home))?[ \t]+(?:from|to|in)[ \t]+"
           rf"(?P<place>{_TITLE_CITY})(?![\w'’])", group="place", check=_place, word_start=True),
+    # "son flying in from Eldoret", "coming from Fresno", "drives an hour each way from Gallup"
+    _rule("location", _ci(("coming", "comes", "came", "flying", "flies", "flew", "driving", "drives", "drove",
+                           "traveling", "travelling", "travels", "traveled", "travelled", "visiting", "arriving",
+                           "arrives", "arrived", "commutes", "commuting", "relocated", "relocating", "emigrated",
+                           "immigrated", "each way", "miles", "hours", "minutes", "hour", "mile")) +
+          r"(?:[ \t]+(?:in|up|down|over|back|here|home))?[ \t]+from[ \t]+" rf"(?P<place>{_TITLE_CITY})(?![\w'’])",
+          group="place", check=_place, word_start=True),
+    # "died in Marrakesh", "born in Tbilisi", "grew up in Flagstaff"
+    _rule("location", _ci(("died", "born", "raised", "grew up", "buried", "lived", "passed away")) +
+          r"[ \t]+in[ \t]+" rf"(?P<place>{_TITLE_CITY})(?![\w'’])", group="place", check=_place, word_start=True),
+    # "a cousin, Orly, in Eilat,": a town set off by commas after a person
+    _rule("location", r"(?<=[a-z]),[ \t]in[ \t]+" rf"(?P<place>{_TITLE_CITY})(?=,)", group="place", check=_place),
+    # "in Pine Bluff, 71601": a town before its ZIP code
+    _rule("location", r"(?<![\w'’-])in[ \t]+" rf"(?P<place>{_TITLE_CITY}),?[ \t]{{1,2}}(?=\d{{5}}(?:-\d{{4}})?(?![\w-]))",
+          group="place", check=_place),
+    # "at our Willits office"
+    _rule("location", _ci(("our", "the", "their")) + r"[ \t]+" rf"(?P<place>{_TITLE_CITY})[ \t]+"
+          r"(?=(?:office|location|site|satellite|branch)\b)", group="place", check=_place, word_start=True),
     _rule("location", _ci(("called", "calling", "calls", "phoned", "phoning", "texted", "writes", "wrote")) +
           rf"[ \t]+from[ \t]+(?P<place>{_TITLE_CITY})(?![\w'’])", group="place", check=_place, word_start=True),
     _rule("location", _ci(_PERSON_NOUNS) + r"[ \t]+from[ \t]+" rf"(?P<place>{_TITLE_CITY})(?![\w'’])", group="place",
@@ -599,7 +650,7 @@ PLACE_RULES = (
 )
 
 _FAC_WORD = rf"(?:(?:St|Mt|Ft|ST|MT|FT)\.|[{_UP}][{_UP}{_LO}'’&-]{{0,30}})"
-_FAC_CONNECT = r"(?:[ \t]+(?:of|for|the|and|&|at|on|de|la)){0,2}"
+_FAC_CONNECT = r"(?:[ \t]+(?:of|for|the|and|&|at|on|de|la|del|los|las|el)){0,2}"
 _FAC_TAIL = (rf"(?:[ \t]+(?:(?:and|&)[ \t]+)?{_alt(lx.FACILITY_TAIL_WORDS + tuple(w.upper() for w in lx.FACILITY_TAIL_WORDS))}"
              rf"\.?(?![\w'’-])|[ \t]+(?:and|&)[ \t]+{_alt(lx.FACILITY_SPECIALTY_WORDS)}(?![\w'’-])){{0,3}}")
 # a store or site number: "Walgreens #10482", "CVS Pharmacy Store 2231"
@@ -628,7 +679,7 @@ _SAINT_RE = re.compile(r"(?<![\w'’-])(?:St\.?|ST\.?|Saint|SAINT|Ste\.?|Sainte)
 # After a facility's name, a town that is not a word of a note: "Quest Diagnostics Marlborough."
 _FAC_TOWN_RE = re.compile(rf"[ \t]+(?:in[ \t]+|[-–][ \t]+)?(?P<town>{_WP}(?:[ \t]{_WP}){{0,2}})(?=[ \t]*(?:[,.;:)\n]|$))")
 _FAC_COMMA_TOWN_RE = re.compile(rf",[ \t]{{0,2}}(?P<place>{_TITLE_CITY})(?=[ \t]*(?:[.;)\n]|$))")
-_FAC_RUN = (rf"(?P<run>(?:(?:St|Mt|Ft)\.|{_FAC_WORD}(?![\w]))(?:(?:[ \t]+(?:of|the|and|&|at|on|de|la|for)){{0,2}}"
+_FAC_RUN = (rf"(?P<run>(?:(?:St|Mt|Ft)\.|{_FAC_WORD}(?![\w]))(?:(?:[ \t]+(?:of|the|and|&|at|on|de|la|del|los|las|el|for)){{0,2}}"
             rf"[ \t]+(?:(?:St|Mt|Ft)\.|{_FAC_WORD}(?![\w]))){{0,6}}(?:[ \t]*,[ \t]*(?:LLC|Inc\.?|PC|PLLC))?)"
             rf"(?P<store>{_STORE})")
 _FAC_LABEL_RE = re.compile(rf"{_ci(lx.FACILITY_LABELS)}(?:[ \t]*(?:name|#))?[ \t]*(?::|[ \t]-|\.{{2,}}:?)[ \t]*"
@@ -672,17 +723,19 @@ def _not_agency(m: re.Match[str]) -> bool:
 
 
 _BUILDING_WORDS = frozenset({"Pavilion", "Pavilions", "Campus", "Tower", "Towers", "Annex", "Building", "Wing"})
-_FAC_CONNECTORS = frozenset({"of", "for", "the", "and", "&", "at", "on", "de", "la"})
+_FAC_CONNECTORS = frozenset({"of", "for", "the", "and", "&", "at", "on", "de", "la", "del", "los", "las", "el"})
 _FAC_KEY_WORDS = frozenset(w for k in lx.FACILITY_KEYWORDS + lx.WEAK_FACILITY_KEYWORDS + lx.FACILITY_TAIL_WORDS
                            for w in k.split())
 
 _INSURER_CUE = re.compile(r"(?i:carrier|insurance|insurer|ins|plan|payer|payor|coverage|medicaid|medicare|hmo|ppo|"
                           r"epo|managed[ \t]+care|primary|secondary)[ \t]*(?:name)?[ \t]*[:(#-]?[ \t]*$")
 _LINE_START = re.compile(r"(?:(?:^|\n)[ \t]*|[ \t]{3})$")  # a line of its own, or a column of a form
-_PLACE_CUE = re.compile(r"(?:\b(?i:at|to|from|via|by|in|into|through)(?:[ \t]+(?i:the))?|[:@>])[ \t]*$")
+_PLACE_CUE = re.compile(r"(?:\b(?i:at|to|from|via|by|in|into|through|uses|using)(?:[ \t]+(?i:the))?|[:@>])[ \t]*$")
 # More that lead to a facility named with a weak keyword: a heading's dash ("INTAKE NOTE - Pinecrest Behavioral
 # Health"), a clinician's credential ("Ana Ruiz, MD, Desert Sun Community Health", "Ana Ruiz, MD (Kidcare Pediatrics)").
-_WEAK_PLACE_CUE = re.compile(r"(?:[ \t][-–—]|\b(?:MD|DO|NP|PA-C|RN|APRN|FNP|DNP|PhD|DDS|DMD|DPM|OD|PharmD|LCSW),?"
+_WEAK_PLACE_CUE = re.compile(r"(?:[ \t][-–—]|\b(?:MD|DO|NP|PA-C|RN|APRN|FNP|DNP|PhD|DDS|DMD|DPM|OD|PharmD|LCSW|"
+                             r"(?i:clinic|pharmacy|pediatrician|provider|pcp|practice|office)[ \t]*:[^\n]{0,50}|"
+                             r"(?<![\w.])Dr\.?[ \t]+[A-Z][\w'’-]{1,20}(?:[ \t][A-Z][\w'’-]{1,20}){0,2}(?=,)),?"
                              r"[ \t]*[,(])[ \t]*$")
 
 
@@ -744,6 +797,8 @@ def facility_spans(text: str, protected: list[tuple[int, int]] | None = None) ->
             continue
         while start < end and text[start] in " \t":
             start += 1
+        if protected and any(a <= start < b for a, b in protected):
+            continue  # "Snellen VA": an eponym's test, not a VA hospital
         if m.re is _WEAK_FACILITY_RE and not (m["store"] or _PLACE_CUE.search(text, max(0, start - 30), start)
                                         or _WEAK_PLACE_CUE.search(text, max(0, start - 30), start)
                                         or _LINE_START.search(text, max(0, start - 30), start)):
@@ -891,7 +946,8 @@ _COLON_LABELS = ("patient", "patient name", "pt name", "pt", "name", "full name"
                  "member name", "insured name", "beneficiary", "enrollee", "decedent", "deceased", "proband",
                  "employee", "employee name", "crew", "prescriber", "referring MD", "ordering MD", "attending MD",
                  "primary MD", "referring dr", "pcp name", "resident name", "student name", "child", "infant",
-                 "baby", "mother name", "patient/caller")
+                 "baby", "mother name", "patient/caller", "claimant", "claimant name", "applicant", "informant",
+                 "veteran", "resident name", "requestor", "requester", "requested by", "handled by")
 _PHRASE_LABELS = ("seen by", "seen with", "evaluated by", "examined by", "discussed with", "spoke with", "spoke to",
                   "talked with", "talked to", "signed by", "dictated by", "reviewed by", "accompanied by",
                   "referred by", "referring", "covering for", "message from", "message to", "reply from",
@@ -913,7 +969,8 @@ _PHRASE_LABELS = ("seen by", "seen with", "evaluated by", "examined by", "discus
                   "conference with", "telephone call with", "left message for", "left a message for",
                   "husband is", "wife is", "son is", "daughter is", "mother is", "father is", "brother is",
                   "sister is", "partner is", "spouse is", "caregiver is", "husband,", "wife,", "son,", "daughter,",
-                  "stepchild", "grandchild", "granddaughter is", "grandson is", "nicknamed")
+                  "stepchild", "grandchild", "granddaughter is", "grandson is", "nicknamed", "handled by",
+                  "processed by", "released by", "taken by", "my name is")
 # Two patterns, each starting with its plain words (see _ci); the word boundary is checked after.
 _LABEL_RES = (re.compile(rf"{_ci(_COLON_LABELS)}(?:[ \t]*\([^()\n]{{1,40}}\)(?=[ \t]*[:#]))?(?:[ \t]*[:(#]|[ \t]+-|"
                          rf"\.{{2,}}:?)[ \t]*[\"“]?(?P<n>{_RUN})"),
@@ -1002,7 +1059,9 @@ def _first_name_spans(text: str) -> Iterator[PhiSpan]:
         i = 0
         while i < len(tokens):
             word = tokens[i][2]
-            if word == "," or not _is_name_word(word, strict=True) or word.title() not in first or \
+            known = word.title() in first or ("-" in word and word.split("-")[0].title() in first and
+                                              len(word.split("-")[1]) >= 2)
+            if word == "," or not _is_name_word(word, strict=True) or not known or \
                     word.title() in _STATE_WORDS:
                 i += 1
                 continue
@@ -1068,8 +1127,43 @@ def _propagate(text: str, spans: list[PhiSpan]) -> Iterator[PhiSpan]:
         yield PhiSpan(m.start(), m.end(), "name")
 
 
+# Notes typed in lower case: "dr okafor", "mr. tran", "dtr maribel", "-jk" (a sign-off's initials).
+_LOWER_TITLE_RE = re.compile(r"(?<![\w'’.-])(?:dr|mr|mrs|ms)\.?[ \t]+(?P<n>[a-z][a-z'’-]{1,20})(?![\w'’-])")
+_LOWER_RELATION_RE = re.compile(r"(?<![\w'’.-])(?:dtr|daughter|son|brother|sister|wife|husband|mom|dad|mother|father|"
+                                r"niece|nephew|grandson|granddaughter|friend|neighbor|caregiver)(?:[ \t]+of)?[ \t]+"
+                                r"(?P<n>[a-z]{2,20})(?![\w'’-])")
+_NOT_LOWER_NAME = frozenset(("office", "appt", "appointment", "visit", "note", "notes", "order", "orders", "said",
+                             "says", "told", "wants", "will", "would", "called", "calls", "aware", "notified", "and",
+                             "or", "to", "at", "in", "on", "is", "was", "has", "had", "the", "a", "an", "who", "that",
+                             "here", "there", "today", "also", "not", "no", "yes", "ok", "re", "from", "with", "by",
+                             "states", "reports", "visiting", "present", "at bedside", "bedside", "lives", "can"))
+_SIGNOFF_RE = re.compile(r"(?m)(?<=[ \t])-(?P<n>[a-z]{2,3})(?=[ \t]*$)|(?<=[.!?][ \t])-(?P<c>[A-Z][a-z]{2,20}),[ \t]")
+# A census or list in capitals: "OKONJO, T" before a column gap: a surname and an initial.
+_CAPS_SURNAME_INITIAL_RE = re.compile(r"(?<![\w'’-])(?P<n>[A-Z]{3,20}(?:[-'’][A-Z]{2,20})?,[ \t][A-Z])(?=[ \t]{2,}|[ \t]*$)",
+                                      re.M)
+
+
+def _lower_name_spans(text: str) -> Iterator[PhiSpan]:
+    first = lx.first_names()
+    for m in _LOWER_TITLE_RE.finditer(text):
+        w = m["n"]
+        if w not in _NOT_LOWER_NAME and w.title() not in lx.NOT_NAME:
+            yield PhiSpan(m.start("n"), m.end("n"), "name")
+    for m in _LOWER_RELATION_RE.finditer(text):
+        w = m["n"]
+        if w.title() in first and w not in _NOT_LOWER_NAME and w.title() not in lx.NOT_NAME:
+            yield PhiSpan(m.start("n"), m.end("n"), "name")
+    for m in _SIGNOFF_RE.finditer(text):
+        g = "n" if m["n"] else "c"
+        if m[g].title() not in lx.NOT_NAME and m[g] not in ("ve", "ish", "ed", "er"):
+            yield PhiSpan(m.start(g), m.end(g), "name")
+    for m in _CAPS_SURNAME_INITIAL_RE.finditer(text):
+        if m["n"].split(",")[0].title() not in lx.NOT_NAME:
+            yield PhiSpan(m.start("n"), m.end("n"), "name")
+
+
 def name_spans(text: str, protected: list[tuple[int, int]] | None = None) -> list[PhiSpan]:
-    spans: list[PhiSpan] = []
+    spans: list[PhiSpan] = list(_lower_name_spans(text))
     for m in _TITLE_RE.finditer(text):
         tokens = _tokens(text, m.start("n"), m.end("n"))
         kept = []
@@ -1219,9 +1313,37 @@ def _hl7_parts(body: str, offset: int, sep: str) -> Iterator[tuple[int, int, str
         pos += len(part) + 1
 
 
+def _hl7_field_spans(kind: str, start: int, field: str) -> Iterator[PhiSpan]:
+    for r_start, _, rep in _hl7_parts(field, start, "~"):
+        comps = list(_hl7_parts(rep, r_start, "^"))
+        if kind in ("xcn", "xad"):
+            kinds = (("id", "name", "name", "name") if kind == "xcn" else _HL7_XAD_KINDS)
+            for (c_start, c_end, comp), k in zip(comps, kinds):
+                if k and comp.strip() and (k != "id" or any(ch.isdigit() for ch in comp)):
+                    yield PhiSpan(c_start, c_end, k)
+        elif kind in ("mrn", "id", "facility", "ssn", "phone", "date"):
+            # the value, not its assigning authority or type code: RMC0074419^^^RMC^MR
+            c_start, c_end, comp = comps[0]
+            if comp.strip() and (kind == "facility" or any(ch.isdigit() for ch in comp)):
+                yield PhiSpan(c_start, c_end, kind)
+        else:  # names and places: every component but a degree or a code
+            yield from (PhiSpan(c_start, c_end, kind) for c_start, c_end, comp in comps[:4]
+                        if comp.strip() and not any(ch.isdigit() for ch in comp))
+
+
+# An HL7 message shown field per line by a viewer: "PID-5   Patient name ....... DOE^JANE^A".
+_HL7_VIEWER_RE = re.compile(r"(?m)^[ \t]{0,4}(?P<seg>[A-Z][A-Z0-9]{2})[-.](?P<num>\d{1,2})(?![\d.-])[ \t]+"
+                            r"[A-Za-z'’/#() -]{0,40}?(?:[ \t]*\.{2,}[ \t]*|[ \t]*:[ \t]*|[ \t]{2,})(?P<value>[^ \t\n][^\n]{0,300})")
+
+
 def hl7_spans(text: str) -> list[PhiSpan]:
     """The PHI fields of HL7 v2 segments (PID-5 the name, PID-7 the birth date, PV1-7 the attending ...)."""
-    spans = []
+    spans: list[PhiSpan] = []
+    for m in _HL7_VIEWER_RE.finditer(text):
+        kind = _HL7_FIELDS.get(m["seg"], {}).get(int(m["num"]))
+        if kind:
+            value = m["value"].split("  ")[0].rstrip()
+            spans += _hl7_field_spans(kind, m.start("value"), value)
     if "|" not in text:
         return spans
     for m in _HL7_SEGMENT_RE.finditer(text):
@@ -1233,21 +1355,7 @@ def hl7_spans(text: str) -> list[PhiSpan]:
             kind = fields.get(i + first)
             if not kind or not field.strip():
                 continue
-            for r_start, _, rep in _hl7_parts(field, start, "~"):
-                comps = list(_hl7_parts(rep, r_start, "^"))
-                if kind in ("xcn", "xad"):
-                    kinds = (("id", "name", "name", "name") if kind == "xcn" else _HL7_XAD_KINDS)
-                    for (c_start, c_end, comp), k in zip(comps, kinds):
-                        if k and comp.strip() and (k != "id" or any(ch.isdigit() for ch in comp)):
-                            spans.append(PhiSpan(c_start, c_end, k))
-                elif kind in ("mrn", "id", "facility", "ssn", "phone", "date"):
-                    # the value, not its assigning authority or type code: RMC0074419^^^RMC^MR
-                    c_start, c_end, comp = comps[0]
-                    if comp.strip() and (kind == "facility" or any(ch.isdigit() for ch in comp)):
-                        spans.append(PhiSpan(c_start, c_end, kind))
-                else:  # names and places: every component but a degree or a code
-                    spans += (PhiSpan(c_start, c_end, kind) for c_start, c_end, comp in comps[:4]
-                              if comp.strip() and not any(ch.isdigit() for ch in comp))
+            spans += _hl7_field_spans(kind, start, field)
     return spans
 
 
@@ -1403,6 +1511,31 @@ def _closed_up(text: str) -> tuple[str, list[int]]:
 RULES: tuple[Rule, ...] = DATE_RULES + AGE_RULES + CONTACT_RULES + RECORD_RULES + PLACE_RULES
 
 
+# What a note puts in parentheses right after a person's name: a record number ("Ana Ruiz (4471093)",
+# "Ruiz, Ana (QH-2281094, DOB ...)") or an age ("Ana Ruiz (93)").
+_PAREN_AFTER_NAME_RE = re.compile(r"[ \t]{0,2}\n?[ \t]{0,2}\([ \t]?(?:(?P<v>(?=[A-Z0-9-]{0,16}\d{6})[A-Z]{0,4}-?\d{6,12})(?=[ \t]*[),;])|"
+                                  r"(?P<a>(?:9\d|1[01]\d))(?:[ \t]?(?:yo|y/o|y|yrs?))?\))")
+_NAME_BEFORE_ID_RE = re.compile(rf"{_NO_WORD_BEFORE}(?P<n>{_RUN})(?=[ \t]{{0,2}}\([ \t]?[A-Z]{{0,4}}-?\d{{6,12}}[ \t]*[),;])")
+
+
+def _after_name_spans(text: str, spans: list[PhiSpan]) -> list[PhiSpan]:
+    out: list[PhiSpan] = []
+    names = [s for s in spans if s.kind == "name"]
+    for m in _NAME_BEFORE_ID_RE.finditer(text):
+        span = _run_span(text, m)
+        if span and span.end == m.end("n") and len([t for t in _tokens(text, span.start, span.end)
+                                                     if _is_name_word(t[2], strict=True)]) >= 2:
+            names.append(span)
+            out.append(span)
+    for sp in names:
+        m = _PAREN_AFTER_NAME_RE.match(text, sp.end)
+        if m and m["v"]:
+            out.append(PhiSpan(m.start("v"), m.end("v"), "mrn"))
+        elif m and m["a"]:
+            out.append(PhiSpan(m.start("a"), m.end("a"), "age"))
+    return out
+
+
 class RulesDeidentifier(Deidentifier):
     """Regular expressions and word lists (see the module docstring for what each kind covers)."""
 
@@ -1426,4 +1559,5 @@ class RulesDeidentifier(Deidentifier):
         spans += facility_spans(text, protected)
         spans += name_spans(text, protected)
         spans += hl7_spans(text) + table_spans(text)
+        spans += _after_name_spans(text, spans)
         return spans
